@@ -1,0 +1,3 @@
+module github.com/tomebench/tomebench
+
+go 1.26.8

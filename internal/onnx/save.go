@@ -1,0 +1,192 @@
+package onnx
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/tomebench/tomebench/internal/onnx/onnxpb"
+)
+
+// SaveOptions says where a saved model's weights go.
+type SaveOptions struct {
+	// ExternalData, if set, is a file name (relative to the saved model's folder, e.g.
+	// "weights.pb") into which every initializer of at least ExternalThreshold bytes is
+	// written, tensors already external included. If empty, tensors stored inline stay
+	// inline and external ones keep pointing at their current files.
+	ExternalData string
+	// ExternalThreshold is the smallest tensor, in bytes, moved to ExternalData
+	// (default 1024).
+	ExternalThreshold int
+}
+
+// maxProto is protobuf's 2 GiB message limit: larger models need external data.
+const maxProto = 1<<31 - 1
+
+// Save writes the model to path. Files are written to temporaries and renamed into place,
+// so a failure leaves no half-written model behind. Afterwards m.Dir is path's folder and
+// external references are relative to it.
+//
+// External files that the model keeps referring to are not copied: a model saved into
+// another folder refers to them by a relative path (../orig/weights.pb). ONNX Runtime
+// refuses locations outside the model's folder, so Save hard-links such files into the
+// new folder when it can (same file system) and otherwise refers to them relatively.
+func (m *Model) Save(path string, opts SaveOptions) error {
+	dir := filepath.Dir(path)
+	if opts.ExternalThreshold <= 0 {
+		opts.ExternalThreshold = 1024
+	}
+	work := proto.Clone(m.Proto).(*onnxpb.ModelProto)
+	wm := &Model{Proto: work, Dir: m.Dir}
+	var cleanup []string
+	defer func() {
+		for _, f := range cleanup {
+			os.Remove(f)
+		}
+	}()
+	var renames [][2]string
+	if opts.ExternalData != "" {
+		tmp, err := wm.writeExternal(dir, opts)
+		if err != nil {
+			return err
+		}
+		cleanup = append(cleanup, tmp)
+		renames = append(renames, [2]string{tmp, filepath.Join(dir, opts.ExternalData)})
+	} else {
+		if err := wm.relocate(m.Dir, dir); err != nil {
+			return err
+		}
+		if err := wm.linkEscaping(dir); err != nil {
+			return err
+		}
+	}
+	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(work)
+	if err != nil {
+		return fmt.Errorf("onnx: %s: %w", path, err)
+	}
+	if len(b) > maxProto {
+		return fmt.Errorf("onnx: %s: model is %d bytes, over protobuf's 2 GiB limit; save with external data", path, len(b))
+	}
+	tmp, err := writeTemp(dir, filepath.Base(path), b)
+	if err != nil {
+		return err
+	}
+	cleanup = append(cleanup, tmp)
+	renames = append(renames, [2]string{tmp, path})
+	for _, r := range renames {
+		if err := os.Rename(r[0], r[1]); err != nil {
+			return err
+		}
+	}
+	cleanup = nil
+	m.Proto, m.Dir = work, dir
+	return nil
+}
+
+// writeExternal writes the large initializers into a temporary file in dir and points
+// them at opts.ExternalData; it returns the temporary file's name.
+func (m *Model) writeExternal(dir string, opts SaveOptions) (string, error) {
+	f, err := os.CreateTemp(dir, "."+filepath.Base(opts.ExternalData)+".tmp*")
+	if err != nil {
+		return "", err
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	var off int64
+	for _, t := range m.Proto.Graph.GetInitializer() {
+		size, _ := byteSize(t)
+		if !isExternal(t) && size < int64(opts.ExternalThreshold) {
+			continue
+		}
+		b, err := m.RawBytes(t)
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+			return "", err
+		}
+		// Align each tensor to 4 KiB, as onnx's own writer does, so it can be mapped.
+		if pad := (4096 - off%4096) % 4096; pad > 0 && off > 0 {
+			w.Write(make([]byte, pad))
+			off += pad
+		}
+		if _, err := w.Write(b); err != nil {
+			f.Close()
+			os.Remove(f.Name())
+			return "", err
+		}
+		setExternalRef(t, ExternalRef{Location: opts.ExternalData, Offset: off, Length: int64(len(b))})
+		off += int64(len(b))
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return "", err
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(f.Name())
+		return "", err
+	}
+	return f.Name(), nil
+}
+
+// linkEscaping makes external files outside dir reachable from inside it by hard links,
+// where the file system allows, and points the tensors at the links.
+func (m *Model) linkEscaping(dir string) error {
+	linked := map[string]string{}
+	for _, t := range m.Proto.Graph.GetInitializer() {
+		r, ok := External(t)
+		if !ok || !escapes(r.Location) {
+			continue
+		}
+		name, done := linked[r.Location]
+		if !done {
+			name = filepath.Base(r.Location)
+			src := filepath.Join(dir, filepath.FromSlash(r.Location))
+			dst := filepath.Join(dir, name)
+			if _, err := os.Stat(dst); err == nil {
+				if !sameFile(src, dst) {
+					// Occupied by another file: keep the relative reference.
+					linked[r.Location] = r.Location
+					continue
+				}
+			} else if err := os.Link(src, dst); err != nil {
+				linked[r.Location] = r.Location
+				continue
+			}
+			linked[r.Location] = name
+		}
+		r.Location = name
+		setExternalRef(t, r)
+	}
+	return nil
+}
+
+func sameFile(a, b string) bool {
+	sa, err1 := os.Stat(a)
+	sb, err2 := os.Stat(b)
+	return err1 == nil && err2 == nil && os.SameFile(sa, sb)
+}
+
+func writeTemp(dir, base string, b []byte) (string, error) {
+	f, err := os.CreateTemp(dir, "."+base+".tmp*")
+	if err != nil {
+		return "", err
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return "", err
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(f.Name())
+		return "", err
+	}
+	return f.Name(), nil
+}
+
+// Marshal serializes the model (deterministically). External data stays external.
+func (m *Model) Marshal() ([]byte, error) {
+	return proto.MarshalOptions{Deterministic: true}.Marshal(m.Proto)
+}

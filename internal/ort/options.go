@@ -1,0 +1,173 @@
+package ort
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	onnxruntime "github.com/yalue/onnxruntime_go"
+)
+
+// OptLevel is ONNX Runtime's graph optimisation level.
+type OptLevel int
+
+// Graph optimisation levels; the zero value keeps ONNX Runtime's default
+// (which is OptAll).
+const (
+	OptDefault OptLevel = iota
+	OptDisable
+	OptBasic
+	OptExtended
+	OptAll
+)
+
+// String returns the level's name as used in configs ("default", "disable",
+// "basic", "extended", "all").
+func (l OptLevel) String() string {
+	switch l {
+	case OptDefault:
+		return "default"
+	case OptDisable:
+		return "disable"
+	case OptBasic:
+		return "basic"
+	case OptExtended:
+		return "extended"
+	case OptAll:
+		return "all"
+	}
+	return "OptLevel(" + strconv.Itoa(int(l)) + ")"
+}
+
+// ParseOptLevel reads a level name as written by OptLevel.String.
+func ParseOptLevel(s string) (OptLevel, error) {
+	for l := OptDefault; l <= OptAll; l++ {
+		if strings.EqualFold(s, l.String()) {
+			return l, nil
+		}
+	}
+	return 0, fmt.Errorf("ort: unknown graph optimisation level %q (want default, disable, basic, extended or all)", s)
+}
+
+// SessionOptions configures a Session. The zero value runs on the CPU with
+// ONNX Runtime's default threads and optimisations.
+type SessionOptions struct {
+	// Threads is the intra-op thread count; 0 keeps ONNX Runtime's default
+	// (one per physical core).
+	Threads int
+	// InterOpThreads is the inter-op thread count; 0 keeps the default.
+	InterOpThreads int
+	// OptLevel is the graph optimisation level.
+	OptLevel OptLevel
+	// Provider is ProviderCPU ("cpu", also "") or ProviderCUDA ("cuda").
+	Provider string
+	// DeviceID is the CUDA device ordinal (ProviderCUDA only).
+	DeviceID int
+	// ExternalDataDir is the folder holding the external weight files of a
+	// model opened from bytes (models over 2 GB keep weights outside the
+	// .onnx). Models opened from a path find them beside the file.
+	ExternalDataDir string
+}
+
+// ErrProviderUnavailable is wrapped by the error from opening a session on
+// an execution provider that the loaded library lacks.
+var ErrProviderUnavailable = errors.New("ort: execution provider unavailable")
+
+// externalFolderKey is the session config entry that tells ONNX Runtime
+// where the external data of a model loaded from memory lives.
+const externalFolderKey = "session.model_external_initializers_file_folder_path"
+
+// build makes the onnxruntime_go options; forInfo gives the cheap CPU-only
+// options used to read a model's inputs and outputs. The caller destroys
+// the result.
+func (o SessionOptions) build(forInfo bool) (*onnxruntime.SessionOptions, error) {
+	so, err := onnxruntime.NewSessionOptions()
+	if err != nil {
+		return nil, fmt.Errorf("ort: creating session options: %w", err)
+	}
+	fail := func(what string, err error) (*onnxruntime.SessionOptions, error) {
+		so.Destroy()
+		return nil, fmt.Errorf("ort: session options: %s: %w", what, err)
+	}
+	if o.ExternalDataDir != "" {
+		if err := so.AddSessionConfigEntry(externalFolderKey, o.ExternalDataDir); err != nil {
+			return fail("external data folder", err)
+		}
+	}
+	if forInfo {
+		if err := so.SetGraphOptimizationLevel(onnxruntime.GraphOptimizationLevelDisableAll); err != nil {
+			return fail("optimisation level", err)
+		}
+		if err := so.SetIntraOpNumThreads(1); err != nil {
+			return fail("threads", err)
+		}
+		return so, nil
+	}
+	if o.Threads > 0 {
+		if err := so.SetIntraOpNumThreads(o.Threads); err != nil {
+			return fail("intra-op threads", err)
+		}
+	}
+	if o.InterOpThreads > 0 {
+		if err := so.SetInterOpNumThreads(o.InterOpThreads); err != nil {
+			return fail("inter-op threads", err)
+		}
+	}
+	if o.OptLevel != OptDefault {
+		lvl := map[OptLevel]onnxruntime.GraphOptimizationLevel{
+			OptDisable:  onnxruntime.GraphOptimizationLevelDisableAll,
+			OptBasic:    onnxruntime.GraphOptimizationLevelEnableBasic,
+			OptExtended: onnxruntime.GraphOptimizationLevelEnableExtended,
+			OptAll:      onnxruntime.GraphOptimizationLevelEnableAll,
+		}[o.OptLevel]
+		if err := so.SetGraphOptimizationLevel(lvl); err != nil {
+			return fail("optimisation level", err)
+		}
+	}
+	if o.Provider == ProviderCUDA {
+		if err := appendCUDA(so, o.DeviceID); err != nil {
+			so.Destroy()
+			return nil, err
+		}
+	}
+	return so, nil
+}
+
+// appendCUDA adds the CUDA execution provider on device id, after checking
+// that the library has the provider's shared objects beside it.
+func appendCUDA(so *onnxruntime.SessionOptions, id int) error {
+	lib := LoadedLibrary()
+	if missing := missingProviderLibs(lib, cudaProviderLibs); len(missing) > 0 {
+		return fmt.Errorf("%w: CUDA needs %s, missing beside %s (a CPU-only build); set %s to libonnxruntime.so.1 of ONNX Runtime's GPU release",
+			ErrProviderUnavailable, strings.Join(missing, " and "), lib, EnvLibrary)
+	}
+	cuda, err := onnxruntime.NewCUDAProviderOptions()
+	if err != nil {
+		return fmt.Errorf("%w: CUDA: %v", ErrProviderUnavailable, err)
+	}
+	defer cuda.Destroy()
+	if err := cuda.Update(map[string]string{"device_id": strconv.Itoa(id)}); err != nil {
+		return fmt.Errorf("%w: CUDA device %d: %v", ErrProviderUnavailable, id, err)
+	}
+	if err := so.AppendExecutionProviderCUDA(cuda); err != nil {
+		return fmt.Errorf("%w: CUDA device %d: %v", ErrProviderUnavailable, id, err)
+	}
+	return nil
+}
+
+// validate reports caller mistakes in o.
+func (o SessionOptions) validate() error {
+	switch o.Provider {
+	case "", ProviderCPU, ProviderCUDA:
+	default:
+		return fmt.Errorf("ort: unknown execution provider %q (want %q or %q)", o.Provider, ProviderCPU, ProviderCUDA)
+	}
+	if o.Threads < 0 || o.InterOpThreads < 0 || o.DeviceID < 0 {
+		return fmt.Errorf("ort: negative thread count or device id in %+v", o)
+	}
+	if o.OptLevel < OptDefault || o.OptLevel > OptAll {
+		return fmt.Errorf("ort: unknown optimisation level %v", o.OptLevel)
+	}
+	return nil
+}

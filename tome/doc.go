@@ -35,6 +35,18 @@
 // r = 0 (ratio 0, or a block that is not eligible) merge and unmerge return their
 // input unchanged, so the patched model equals the unpatched one bit for bit.
 //
+// # ToMe inside an ONNX UNet
+//
+// [Patch] is tomesd.apply_patch for ONNX UNets: it finds every transformer block by
+// its scope (/…/transformer_blocks.K/) and structure (norm1 → attn1 → residual Add,
+// norm2 → attn2 → Add, norm3 → ff → Add), and inserts the steps above as ONNX ops
+// around the layers the options select, the matching computed once per block call on
+// the block input. With UseRand every patched block reads its partition from an int64
+// input tome_rand_idx_<k> [h/sy, w/sx] that the caller draws per UNet call
+// ([Report.Draws]); without it the partition is a constant. [Inspect] reports the
+// same plan without editing. The reference functions above are the oracle in its
+// tests.
+//
 // Failure contract: caller mistakes (mismatched shapes, invalid strides) panic with
 // a "tome: " prefix; a rand_idx that comes from outside (a file, a replay) is
 // checked by [NewPartition], which returns a *[RandIdxError].

@@ -30,6 +30,13 @@ func init() {
 		doctorCommand,
 		installORTCommand,
 		execCommand,
+		inspectCommand,
+		patchCommand,
+		generateCommand,
+		convertCommand,
+		synthCommand,
+		fidCommand,
+		statsCommand,
 	}
 }
 

@@ -3,6 +3,7 @@ package ort
 import (
 	"fmt"
 	"os"
+	"slices"
 
 	onnxruntime "github.com/yalue/onnxruntime_go"
 )
@@ -155,7 +156,7 @@ func (s *Session) Options() SessionOptions { return s.opts }
 func cloneInfo(in []IOInfo) []IOInfo {
 	out := make([]IOInfo, len(in))
 	for i, v := range in {
-		v.Shape = append([]int64(nil), v.Shape...)
+		v.Shape = slices.Clone(v.Shape) // keeps a scalar's [] apart from an unstated rank (nil)
 		out[i] = v
 	}
 	return out

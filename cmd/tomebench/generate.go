@@ -1,0 +1,170 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/tomebench/tomebench/internal/npy"
+	"github.com/tomebench/tomebench/sd/pipeline"
+	"github.com/tomebench/tomebench/tome"
+)
+
+var generateCommand = &command{
+	name: "generate",
+	args: "--model DIR --prompt TEXT --out PATH",
+	summary: "Generate images with Stable Diffusion from an ONNX or diffusers model folder.\n" +
+		"Classifier-free guidance with one UNet call per step on the stacked batch, as diffusers.\n" +
+		"Image i starts from seeded noise with seed --seed+i (the same on every machine), or from\n" +
+		"--latents. --ratio > 0 patches the UNet with ToMe (tomesd's options and defaults).\n" +
+		"Writes PATH, or PATH_<i>.png per image when --batch > 1; progress goes to stderr.",
+	run: runGenerate,
+}
+
+func runGenerate(e *env, fs *flag.FlagSet, args []string) error {
+	model := fs.String("model", "", "model `folder`: ONNX layout (unet/model.onnx, ...) or diffusers (model_index.json)")
+	prompt := fs.String("prompt", "", "the prompt")
+	negative := fs.String("negative-prompt", "", "the negative prompt (default: the empty prompt)")
+	steps := fs.Int("steps", pipeline.DefaultSteps, "inference steps")
+	sched := fs.String("scheduler", "", "pndm, ddim or euler (default: the folder's scheduler)")
+	guidance := fs.Float64("guidance", 7.5, "classifier-free guidance scale (<= 1: no guidance)")
+	seed := fs.Uint64("seed", 0, "seed of the initial noise (image i uses seed+i) and of ToMe's partitions")
+	size := fs.Int("size", 0, "image height and width in pixels (default: the model's)")
+	batch := fs.Int("batch", 1, "images per UNet batch, all with the same prompt")
+	latents := fs.String("latents", "", "start from these initial latents (`FILE.npy`, float32 [batch, C, size/8, size/8])")
+	out := fs.String("out", "", "output PNG `path`")
+	precision := fs.String("precision", "", "fp32 or fp16 (diffusers folders are converted to it; ONNX folders are checked)")
+	provider := fs.String("provider", "cpu", "execution provider: cpu or cuda")
+	threads := fs.Int("threads", 0, "intra-op threads (0: ONNX Runtime's default)")
+	cacheDir := fs.String("cache-dir", "", "where converted diffusers folders are kept (default ~/.cache/tomebench/converted)")
+	quiet := fs.Bool("quiet", false, "no progress bar")
+	to := tome.DefaultOptions()
+	ratio := fs.Float64("ratio", 0, "ToMe merge ratio (0: no ToMe)")
+	fs.IntVar(&to.MaxDownsample, "max-downsample", to.MaxDownsample, "ToMe: merge in blocks at most this many times downsampled")
+	fs.IntVar(&to.SX, "sx", to.SX, "ToMe: partition stride along x")
+	fs.IntVar(&to.SY, "sy", to.SY, "ToMe: partition stride along y")
+	noRand := fs.Bool("no-rand", false, "ToMe: top-left dst tokens instead of random ones")
+	fs.BoolVar(&to.MergeAttn, "merge-attn", to.MergeAttn, "ToMe: merge around self-attention")
+	fs.BoolVar(&to.MergeCrossAttn, "merge-crossattn", to.MergeCrossAttn, "ToMe: merge around cross-attention")
+	fs.BoolVar(&to.MergeMLP, "merge-mlp", to.MergeMLP, "ToMe: merge around the feed-forward layer")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	switch {
+	case len(pos) > 0:
+		return usagef("unexpected arguments %q", pos)
+	case *model == "":
+		return usagef("--model is required")
+	case *prompt == "":
+		return usagef("--prompt is required")
+	case *out == "":
+		return usagef("--out is required")
+	case *batch < 1:
+		return usagef("--batch %d: want at least 1", *batch)
+	case *steps < 1:
+		return usagef("--steps %d: want at least 1", *steps)
+	case *size < 0:
+		return usagef("--size %d: want a positive size", *size)
+	}
+	if *sched != "" {
+		if _, ok := pipeline.SchedulerClass(*sched); !ok {
+			return usagef("--scheduler %q: want pndm, ddim or euler", *sched)
+		}
+	}
+	opts := pipeline.Options{Provider: *provider, Threads: *threads, Precision: *precision, Scheduler: *sched, CacheDir: *cacheDir}
+	if *ratio != 0 {
+		to.Ratio, to.UseRand = *ratio, !*noRand
+		if err := to.Validate(); err != nil {
+			return usagef("%v", err)
+		}
+		opts.ToMe = &to
+	}
+	req := pipeline.Request{Height: *size, Width: *size, Steps: *steps, GuidanceScale: *guidance, Seed: *seed}
+	for range *batch {
+		req.Prompts = append(req.Prompts, *prompt)
+		if *negative != "" {
+			req.NegativePrompts = append(req.NegativePrompts, *negative)
+		}
+	}
+	var latentHW []int
+	if *latents != "" {
+		a, err := npy.ReadFile(*latents)
+		if err != nil {
+			return err
+		}
+		if len(a.Shape) != 4 || a.Shape[0] != *batch {
+			return fmt.Errorf("%s: shape %v; want [%d, C, h, w] for --batch %d", *latents, a.Shape, *batch, *batch)
+		}
+		req.Latents = a.Float32s()
+		if req.Latents == nil {
+			return fmt.Errorf("%s: %s values; want float32", *latents, a.DType)
+		}
+		latentHW = a.Shape[2:]
+	}
+
+	p, err := pipeline.Open(*model, opts)
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+	if latentHW != nil && *size == 0 {
+		_, f := p.VAEScale()
+		req.Height, req.Width = latentHW[0]*f, latentHW[1]*f
+	}
+	var bar *progressbar.ProgressBar
+	req.AfterStep = func(s *pipeline.StepInfo) error {
+		if s.Step == 0 && opts.ToMe != nil {
+			reportToMe(e, s.UNet, *ratio)
+		}
+		if *quiet {
+			return nil
+		}
+		if bar == nil {
+			bar = progressbar.NewOptions(s.Total, progressbar.OptionSetWriter(e.stderr),
+				progressbar.OptionSetDescription("denoising"), progressbar.OptionShowCount(),
+				progressbar.OptionSetPredictTime(true), progressbar.OptionOnCompletion(func() { fmt.Fprintln(e.stderr) }))
+		}
+		return bar.Add(1)
+	}
+	res, err := p.Generate(req)
+	if err != nil {
+		return err
+	}
+	for i, img := range res.Images {
+		path := outputPath(*out, i, len(res.Images))
+		if err := pipeline.WritePNG(path, img); err != nil {
+			return err
+		}
+		fmt.Fprintln(e.stdout, path)
+	}
+	return nil
+}
+
+// reportToMe tells on stderr which UNet the first step ran.
+func reportToMe(e *env, u *pipeline.UNet, ratio float64) {
+	if u.Report == nil {
+		fmt.Fprintf(e.stderr, "ToMe ratio %v: no transformer block is eligible; running the unpatched UNet\n", ratio)
+		return
+	}
+	r := u.Report
+	fmt.Fprintf(e.stderr, "ToMe ratio %v: %d of %d transformer blocks patched", ratio, r.Patched, len(r.Blocks))
+	if n := len(r.RandInputs); n > 0 {
+		fmt.Fprintf(e.stderr, "; fresh partitions fed to %s..%s on every UNet call", r.RandInputs[0].Name, r.RandInputs[n-1].Name)
+	}
+	fmt.Fprintln(e.stderr)
+	for _, w := range r.Warnings {
+		fmt.Fprintf(e.stderr, "ToMe: %v\n", w)
+	}
+}
+
+// outputPath is PATH for a single image, else PATH without its extension + "_<i>.png".
+func outputPath(out string, i, n int) string {
+	if n == 1 {
+		return out
+	}
+	return strings.TrimSuffix(out, filepath.Ext(out)) + fmt.Sprintf("_%d.png", i)
+}

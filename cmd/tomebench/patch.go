@@ -1,0 +1,119 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/tomebench/tomebench/internal/onnx"
+	"github.com/tomebench/tomebench/tome"
+)
+
+var inspectCommand = &command{
+	name: "inspect",
+	args: "MODEL.onnx",
+	summary: "List a UNet's transformer blocks, their token counts and which ones the ToMe flags would merge.\n" +
+		"The flags are those of 'tomebench patch'; nothing is written.",
+	run: runInspect,
+}
+
+var patchCommand = &command{
+	name: "patch",
+	args: "MODEL.onnx --out OUT.onnx",
+	summary: "Insert Token Merging (ToMe for SD, as tomesd.apply_patch) into an ONNX UNet and write it.\n" +
+		"External weights are referred to, not copied. With random partitions (the default) the\n" +
+		"patched model takes one int64 input tome_rand_idx_K [h/sy, w/sx] per patched block.",
+	run: runPatch,
+}
+
+// tomeFlags registers the apply_patch flags on fs and returns a function that reads
+// them once fs is parsed.
+func tomeFlags(fs *flag.FlagSet) func() (tome.PatchOptions, error) {
+	d := tome.DefaultOptions()
+	ratio := fs.Float64("ratio", d.Ratio, "fraction of each merged block's tokens to merge away (0 leaves the model unchanged)")
+	maxDown := fs.Int("max-downsample", d.MaxDownsample, "merge only blocks at most this many times smaller than the latent per side")
+	sx := fs.Int("sx", d.SX, "partition stride along width: one dst token per sy×sx cell")
+	sy := fs.Int("sy", d.SY, "partition stride along height")
+	noRand := fs.Bool("no-rand", !d.UseRand, "take each cell's top-left token as dst (no tome_rand_idx inputs)")
+	attn := fs.Bool("merge-attn", d.MergeAttn, "merge around self-attention (attn1)")
+	cross := fs.Bool("merge-crossattn", d.MergeCrossAttn, "merge around cross-attention (attn2)")
+	mlp := fs.Bool("merge-mlp", d.MergeMLP, "merge around the feed-forward layer (ff)")
+	latent := fs.String("latent", "", "`HxW` latent size to plan for (default: the static size of the sample input)")
+	return func() (tome.PatchOptions, error) {
+		o := tome.PatchOptions{Options: tome.Options{Ratio: *ratio, MaxDownsample: *maxDown, SX: *sx, SY: *sy,
+			UseRand: !*noRand, MergeAttn: *attn, MergeCrossAttn: *cross, MergeMLP: *mlp}}
+		if err := o.Validate(); err != nil {
+			return o, usagef("%v", err)
+		}
+		if *latent != "" {
+			h, w, ok := strings.Cut(*latent, "x")
+			H, err1 := strconv.Atoi(h)
+			W, err2 := strconv.Atoi(w)
+			if !ok || err1 != nil || err2 != nil || H <= 0 || W <= 0 {
+				return o, usagef("--latent wants HxW with positive sizes, got %q", *latent)
+			}
+			o.Latent = [2]int{H, W}
+		}
+		return o, nil
+	}
+}
+
+func runInspect(e *env, fs *flag.FlagSet, args []string) error {
+	opts := tomeFlags(fs)
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("want one model file, got %d arguments", len(pos))
+	}
+	o, err := opts()
+	if err != nil {
+		return err
+	}
+	m, err := onnx.Load(pos[0])
+	if err != nil {
+		return err
+	}
+	rep, err := tome.Inspect(m, o)
+	if err != nil {
+		return fmt.Errorf("%s: %w", pos[0], err)
+	}
+	return rep.WriteText(e.stdout)
+}
+
+func runPatch(e *env, fs *flag.FlagSet, args []string) error {
+	opts := tomeFlags(fs)
+	out := fs.String("out", "", "`OUT.onnx`: where to write the patched model (required)")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("want one model file, got %d arguments", len(pos))
+	}
+	if *out == "" {
+		return usagef("--out is required")
+	}
+	o, err := opts()
+	if err != nil {
+		return err
+	}
+	m, err := onnx.Load(pos[0])
+	if err != nil {
+		return err
+	}
+	rep, err := tome.Patch(m, o)
+	if err != nil {
+		return fmt.Errorf("%s: %w", pos[0], err)
+	}
+	if err := rep.WriteText(e.stdout); err != nil {
+		return err
+	}
+	if err := m.Save(*out, onnx.SaveOptions{}); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "wrote %s\n", *out)
+	return nil
+}

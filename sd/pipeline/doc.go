@@ -1,0 +1,46 @@
+// Package pipeline is Stable Diffusion's text-to-image sampling loop over ONNX models, the
+// Go counterpart of diffusers' StableDiffusionPipeline (v0.19.3) with ONNX Runtime doing
+// the network work.
+//
+// [Open] takes a model folder in one of two layouts:
+//
+//   - an ONNX folder as optimum and diffusers' convert_stable_diffusion_checkpoint_to_onnx.py
+//     write it: text_encoder/model.onnx, unet/model.onnx (weights inline or in an external
+//     file beside it), vae_decoder/model.onnx, tokenizer/ (vocab.json, merges.txt),
+//     scheduler/scheduler_config.json, and optionally model_index.json and the components'
+//     config.json files;
+//   - a diffusers folder (model_index.json, unet/, text_encoder/, vae/ with config.json and
+//     safetensors). It is converted once to the ONNX layout by sd/models and the result is
+//     kept in a cache keyed by the folder's content (see [ConvertedDir]).
+//
+// Exporters differ in details, so the pipeline reads them from the models: the UNet's
+// input names (sample, timestep, encoder_hidden_states and any tome_rand_idx_<k>), the
+// timestep's type and rank (float [B], int64 [B], a scalar, ...), float16 or float32
+// tensors, and the text encoder's int32 or int64 input_ids.
+//
+// [Pipeline.Generate] then does what diffusers does, step by step:
+//
+//  1. tokenize the prompts and the negative prompts ("" when none) with CLIP's tokenizer,
+//     padded to 77 tokens;
+//  2. text embeddings: one text-encoder call per list, stacked [uncond; cond] as
+//     _encode_prompt concatenates them;
+//  3. initial latents [B, C, H/f, W/f] (f the VAE's downscale factor): given ones, or seeded
+//     Gaussian noise (see [Gaussian]: image i uses seed Seed+i, so an image does not depend
+//     on the batch it is generated in); times the scheduler's init_noise_sigma;
+//  4. for every timestep t: one UNet call on the stacked batch [latents; latents] with the
+//     embeddings [uncond; cond] (scale_model_input applied), then classifier-free guidance
+//     eps = eps_u + g*(eps_c - eps_u) and the scheduler step; with g <= 1 there is no
+//     unconditional half, as in diffusers;
+//  5. decode latents/scaling_factor with the VAE decoder, image = clamp(x/2 + 0.5, 0, 1),
+//     and 8-bit RGB as numpy_to_pil rounds it: round-half-even(x*255) in float32.
+//
+// Every UNet call goes through one place that lets callers take part: a
+// [Request.BeforeUNet] hook sees (and may add to) the feeds, and [Request.UNetForStep]
+// picks the UNet per step, which is how a merge-ratio schedule switches between patched
+// models. With [Options.ToMe] the pipeline patches the UNet with tome.Patch once and, when
+// the patched graph takes random partitions (inputs tome_rand_idx_<k>), draws them fresh for
+// every UNet call from a tome.Partitioner seeded by the request's seed.
+//
+// Problems with the folder or the models come back as a *[FolderError] naming the file or
+// part that is wrong; caller mistakes in a Request panic with a "pipeline: " prefix.
+package pipeline

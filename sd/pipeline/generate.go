@@ -1,0 +1,224 @@
+package pipeline
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/tomebench/tomebench/internal/ort"
+	"github.com/tomebench/tomebench/tome"
+)
+
+// DefaultSteps is the number of inference steps when a Request leaves Steps at 0.
+const DefaultSteps = 50
+
+// partitionSeedMix separates the ToMe partition stream from the latent streams, which
+// use PCG(Seed+i, 0): partitions are drawn by tome.NewPartitioner(Seed ^ partitionSeedMix).
+const partitionSeedMix = 0x9E3779B97F4A7C15
+
+// Generate runs text-to-image sampling for req (see the package doc for the steps).
+func (p *Pipeline) Generate(req Request) (*Result, error) {
+	B := len(req.Prompts)
+	if B == 0 {
+		panic("pipeline: Generate: no prompts")
+	}
+	if req.NegativePrompts != nil && len(req.NegativePrompts) != B {
+		panic(fmt.Sprintf("pipeline: Generate: %d negative prompts for %d prompts", len(req.NegativePrompts), B))
+	}
+	H, W, err := p.imageSize(req)
+	if err != nil {
+		return nil, err
+	}
+	f := p.vae.info.Downscale
+	h, w, C := H/f, W/f, p.latentC
+	steps := req.Steps
+	if steps == 0 {
+		steps = DefaultSteps
+	}
+	if steps < 0 {
+		panic(fmt.Sprintf("pipeline: Generate: %d steps", steps))
+	}
+	if err := p.base.checkLatent(C, h, w); err != nil {
+		return nil, err
+	}
+	unet, err := p.UNet(p.opts.ToMe, h, w)
+	if err != nil {
+		return nil, err
+	}
+	sched, err := p.NewScheduler()
+	if err != nil {
+		return nil, err
+	}
+	if steps > sched.Config().NumTrainTimesteps {
+		return nil, fmt.Errorf("pipeline: %d steps: the scheduler has %d training timesteps", steps, sched.Config().NumTrainTimesteps)
+	}
+	sched.SetTimesteps(steps)
+	cfg := req.GuidanceScale > 1
+
+	// 1-2. Text embeddings, [uncond; cond] with guidance.
+	embeds, err := p.embeddings(req, cfg)
+	if err != nil {
+		return nil, err
+	}
+	n := B // UNet batch
+	if cfg {
+		n = 2 * B
+	}
+	L := p.text.seqLen(p.tok.MaxLength())
+	D := len(embeds) / (n * L)
+
+	// 3. Initial latents times init_noise_sigma.
+	latentShape := []int64{int64(B), int64(C), int64(h), int64(w)}
+	per := C * h * w
+	latents := make([]float32, B*per)
+	if req.Latents != nil {
+		if len(req.Latents) != len(latents) {
+			return nil, fmt.Errorf("pipeline: %d initial latent values; %dx%d images need [%d, %d, %d, %d] = %d", len(req.Latents), H, W, B, C, h, w, len(latents))
+		}
+		copy(latents, req.Latents)
+	} else {
+		for i := range B {
+			Gaussian(latents[i*per:(i+1)*per], req.Seed+uint64(i))
+		}
+	}
+	sigma := float32(sched.InitNoiseSigma())
+	for i := range latents {
+		latents[i] *= sigma
+	}
+
+	// 4. Denoising loop.
+	part := tome.NewPartitioner(req.Seed^partitionSeedMix, true)
+	ts := sched.Timesteps()
+	sampleShape := []int64{int64(n), int64(C), int64(h), int64(w)}
+	for step, t := range ts {
+		u := unet
+		if req.UNetForStep != nil {
+			if v := req.UNetForStep(step); v != nil {
+				u = v
+			}
+		}
+		in := sched.ScaleModelInput(latents, t)
+		sample := in
+		if cfg {
+			sample = slices.Concat(in, in)
+		}
+		feeds := map[string]*ort.Tensor{
+			u.sample.Name:   floatTensor(u.sample.DType, sampleShape, sample),
+			u.timestep.Name: u.timestepTensor(t, n),
+			u.context.Name:  floatTensor(u.context.DType, []int64{int64(n), int64(L), int64(D)}, embeds),
+		}
+		u.partitionFeeds(feeds, part, n)
+		if req.BeforeUNet != nil {
+			if err := req.BeforeUNet(step, t, feeds); err != nil {
+				return nil, err
+			}
+		}
+		pred, err := u.run(feeds, sampleShape)
+		if err != nil {
+			return nil, fmt.Errorf("pipeline: step %d (t=%v): %w", step, t, err)
+		}
+		guided := pred
+		if cfg {
+			guided = guide(pred[:B*per], pred[B*per:], float32(req.GuidanceScale))
+		}
+		latents = sched.Step(guided, t, latents)
+		if req.AfterStep != nil {
+			info := &StepInfo{Step: step, Total: len(ts), T: t, UNet: u, NoisePred: pred, Guided: guided, Latents: latents}
+			if err := req.AfterStep(info); err != nil {
+				return nil, err
+			}
+		}
+	}
+
+	// 5. Decode and post-process.
+	x, xShape, err := p.vae.decode(unscale(latents, p.vae.info.ScalingFactor), latentShape)
+	if err != nil {
+		return nil, err
+	}
+	oh, ow := int(xShape[2]), int(xShape[3])
+	pixels := postprocess(x, B, oh, ow)
+	return &Result{
+		Images:      toRGB8(pixels, B, oh, ow),
+		Pixels:      pixels,
+		Latents:     latents,
+		Embeddings:  embeds,
+		Height:      oh,
+		Width:       ow,
+		LatentShape: latentShape,
+		Timesteps:   slices.Clone(ts),
+	}, nil
+}
+
+// imageSize returns the request's image size, checked against the VAE factor.
+func (p *Pipeline) imageSize(req Request) (H, W int, err error) {
+	H, W = req.Height, req.Width
+	dh, dw := p.DefaultSize()
+	if H == 0 {
+		H = dh
+	}
+	if W == 0 {
+		W = dw
+	}
+	f := p.vae.info.Downscale
+	if H <= 0 || W <= 0 {
+		return 0, 0, fmt.Errorf("pipeline: no image size given and %s does not state one", p.Dir)
+	}
+	if H%f != 0 || W%f != 0 {
+		return 0, 0, fmt.Errorf("pipeline: image size %dx%d is not a multiple of the VAE's downscale factor %d", H, W, f)
+	}
+	return H, W, nil
+}
+
+// embeddings tokenizes and encodes the prompts: [uncond; cond] with guidance, else the
+// prompts alone. Each list is one text-encoder call, as diffusers' _encode_prompt does.
+func (p *Pipeline) embeddings(req Request, cfg bool) ([]float32, error) {
+	dim := int(staticDim(p.base.context.Shape, 2))
+	cond, err := p.EncodeText(req.Prompts, dim)
+	if err != nil || !cfg {
+		return cond, err
+	}
+	neg := req.NegativePrompts
+	if neg == nil {
+		neg = make([]string, len(req.Prompts))
+	}
+	uncond, err := p.EncodeText(neg, dim)
+	if err != nil {
+		return nil, err
+	}
+	return slices.Concat(uncond, cond), nil
+}
+
+// EncodeText returns the text embeddings [len(texts), L, D] of texts (CLIP tokens padded
+// to the encoder's L = 77). dim is D when known (0 otherwise); it is needed only by
+// float16 text encoders of dynamic output shape.
+func (p *Pipeline) EncodeText(texts []string, dim int) ([]float32, error) {
+	ids := p.tok.EncodeBatch(texts, p.text.seqLen(p.tok.MaxLength()))
+	return p.text.encode(ids, max(dim, 0))
+}
+
+// guide returns classifier-free guidance uncond + g*(cond - uncond), each operation
+// rounded to float32 as torch computes it.
+func guide(uncond, cond []float32, g float32) []float32 {
+	out := make([]float32, len(uncond))
+	for i, u := range uncond {
+		d := cond[i] - u
+		out[i] = u + float32(g*d)
+	}
+	return out
+}
+
+// run calls the UNet and returns its output as float32.
+func (u *UNet) run(feeds map[string]*ort.Tensor, sampleShape []int64) ([]float32, error) {
+	var shapes map[string][]int64
+	if u.output.DType == ort.Float16 {
+		shapes = map[string][]int64{u.output.Name: sampleShape}
+	}
+	out, err := u.Session.RunWithShapes(feeds, []string{u.output.Name}, shapes)
+	if err != nil {
+		return nil, fmt.Errorf("UNet %s: %w", u.Path, err)
+	}
+	t := out[u.output.Name]
+	if !slices.Equal(t.Shape, sampleShape) {
+		return nil, &FolderError{Path: u.Path, Msg: fmt.Sprintf("UNet output %q has shape %v; want the sample's %v", u.output.Name, t.Shape, sampleShape)}
+	}
+	return t.Float32s(), nil
+}

@@ -1,0 +1,265 @@
+package pipeline
+
+import (
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/tomebench/tomebench/internal/npy"
+	"github.com/tomebench/tomebench/internal/ort"
+	"github.com/tomebench/tomebench/internal/ort/orttest"
+)
+
+// fixtures is the shared reference data, relative to this package.
+const fixtures = "../../../shared/fixtures"
+
+// tinyPipeline is the diffusers StableDiffusionPipeline folder with tiny random models;
+// run/ holds one generation recorded from diffusers v0.19.3 (see its manifest.json).
+var tinyPipeline = filepath.Join(fixtures, "pipeline", "tiny_pipeline")
+
+// fixtureONNXFolder lays out the fixture exports of tiny_pipeline's three models (the
+// same weights: tiny_pipeline's safetensors and configs are byte-identical to those of
+// pipeline/text_encoder, pipeline/vae and unet/tiny-sd15) as an ONNX model folder, with
+// the components' configs beside the models as optimum writes them. The UNet is
+// exported like diffusers' script (timestep float [B]), the text encoder takes int32
+// input_ids. The models are symbolic links (tests replace a link, never write through
+// it); every other file is a copy, so that tests may edit it.
+func fixtureONNXFolder(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	links := map[string]string{
+		"text_encoder/model.onnx": filepath.Join(fixtures, "pipeline/text_encoder/onnx/model.onnx"),
+		"unet/model.onnx":         filepath.Join(fixtures, "unet/tiny-sd15/onnx/model.onnx"),
+		"vae_decoder/model.onnx":  filepath.Join(fixtures, "pipeline/vae/vae_decoder/model.onnx"),
+	}
+	copies := map[string]string{
+		"unet/config.json":                  "unet/config.json",
+		"vae_decoder/config.json":           "vae/config.json",
+		"tokenizer/vocab.json":              "tokenizer/vocab.json",
+		"tokenizer/merges.txt":              "tokenizer/merges.txt",
+		"tokenizer/tokenizer_config.json":   "tokenizer/tokenizer_config.json",
+		"tokenizer/special_tokens_map.json": "tokenizer/special_tokens_map.json",
+		"scheduler/scheduler_config.json":   "scheduler/scheduler_config.json",
+	}
+	for rel, target := range links {
+		abs, err := filepath.Abs(target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mkParent(t, filepath.Join(dir, rel))
+		if err := os.Symlink(abs, filepath.Join(dir, rel)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for rel, src := range copies {
+		data, err := os.ReadFile(filepath.Join(tinyPipeline, src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		mkParent(t, filepath.Join(dir, rel))
+		if err := os.WriteFile(filepath.Join(dir, rel), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	index := `{"_class_name": "OnnxStableDiffusionPipeline", "_diffusers_version": "0.19.3"}`
+	if err := os.WriteFile(filepath.Join(dir, "model_index.json"), []byte(index), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func mkParent(t *testing.T, path string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func readNpy(t *testing.T, path string) *npy.Array {
+	t.Helper()
+	a, err := npy.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func maxAbs(a, b []float32) float64 {
+	if len(a) != len(b) {
+		return math.Inf(1)
+	}
+	d := 0.0
+	for i := range a {
+		d = max(d, math.Abs(float64(a[i])-float64(b[i])))
+	}
+	return d
+}
+
+// goldenRun records every tensor of one Generate call on the tiny pipeline's golden
+// request.
+type goldenRun struct {
+	res                          *Result
+	ids                          [][]int64 // [uncond, cond] token rows
+	samples, timesteps, contexts [][]float32
+	preds, guided, latents       [][]float32
+}
+
+func runGolden(t *testing.T, p *Pipeline) *goldenRun {
+	t.Helper()
+	run := filepath.Join(tinyPipeline, "run")
+	g := &goldenRun{}
+	prompt := "A high quality photograph of a tench."
+	g.ids = p.Tokenizer().EncodeBatch([]string{"", prompt}, 77)
+	sample, timestep, context := p.BaseUNet().Inputs()
+	req := Request{
+		Prompts:       []string{prompt},
+		Height:        64,
+		Width:         64,
+		Steps:         20,
+		GuidanceScale: 7.5,
+		Latents:       readNpy(t, filepath.Join(run, "latents_init.npy")).Float32s(),
+		BeforeUNet: func(step int, ts float64, feeds map[string]*ort.Tensor) error {
+			g.samples = append(g.samples, slices.Clone(feeds[sample].Float32s()))
+			g.timesteps = append(g.timesteps, slices.Clone(feeds[timestep].Float32s()))
+			g.contexts = append(g.contexts, slices.Clone(feeds[context].Float32s()))
+			return nil
+		},
+		AfterStep: func(s *StepInfo) error {
+			g.preds = append(g.preds, slices.Clone(s.NoisePred))
+			g.guided = append(g.guided, slices.Clone(s.Guided))
+			g.latents = append(g.latents, slices.Clone(s.Latents))
+			return nil
+		},
+	}
+	res, err := p.Generate(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.res = res
+	return g
+}
+
+// checkGolden compares a recorded run with diffusers' (tiny_pipeline/run, manifest
+// golden_run): token ids exactly, every float tensor within its tolerance.
+func checkGolden(t *testing.T, g *goldenRun) {
+	t.Helper()
+	run := filepath.Join(tinyPipeline, "run")
+	for i, f := range []string{"input_ids_uncond.npy", "input_ids_cond.npy"} {
+		if want := readNpy(t, filepath.Join(run, f)).Int64s(); !slices.Equal(g.ids[i], want) {
+			t.Errorf("%s: got %v, want %v", f, g.ids[i], want)
+		}
+	}
+	wantT := readNpy(t, filepath.Join(run, "timesteps.npy")).Int64s()
+	if len(g.res.Timesteps) != len(wantT) {
+		t.Fatalf("%d timesteps, diffusers has %d", len(g.res.Timesteps), len(wantT))
+	}
+	for i, ts := range g.res.Timesteps {
+		if ts != float64(wantT[i]) {
+			t.Errorf("timestep %d: %v, diffusers %d", i, ts, wantT[i])
+		}
+	}
+	n := len(wantT)
+	if len(g.samples) != n || len(g.latents) != n {
+		t.Fatalf("%d UNet calls and %d steps, want %d each", len(g.samples), len(g.latents), n)
+	}
+	per := func(name string) func(i int) []float32 {
+		a := readNpy(t, filepath.Join(run, name+".npy"))
+		all := a.Float32s()
+		size := len(all) / a.Shape[0]
+		return func(i int) []float32 { return all[i*size : (i+1)*size] }
+	}
+	embeds := readNpy(t, filepath.Join(run, "prompt_embeds.npy")).Float32s()
+	cases := []struct {
+		name string
+		tol  float64
+		got  func(i int) []float32 // step i's tensor (i = -1: the single tensor)
+		want func(i int) []float32
+		all  bool // per step
+	}{
+		// Expected values: diffusers v0.19.3 + transformers v4.26.1 in torch float32
+		// (tiny_pipeline/manifest.json, golden_run).
+		{"prompt_embeds", 1e-4, func(int) []float32 { return g.res.Embeddings }, func(int) []float32 { return embeds }, false},
+		{"unet_in_encoder_hidden_states", 1e-4, func(i int) []float32 { return g.contexts[i] }, func(int) []float32 { return embeds }, true},
+		{"unet_in_sample", 1e-4, func(i int) []float32 { return g.samples[i] }, per("unet_in_sample"), true},
+		{"unet_in_timestep", 0, func(i int) []float32 { return g.timesteps[i][:1] }, func(i int) []float32 { return []float32{float32(wantT[i])} }, true},
+		{"unet_out", 1e-4, func(i int) []float32 { return g.preds[i] }, per("unet_out"), true},
+		{"guided_eps", 1e-4, func(i int) []float32 { return g.guided[i] }, per("guided_eps"), true},
+		{"latents_after_step", 1e-4, func(i int) []float32 { return g.latents[i] }, per("latents_after_step"), true},
+		{"image", 1e-4, func(int) []float32 { return g.res.Pixels }, func(int) []float32 { return readNpy(t, filepath.Join(run, "image.npy")).Float32s() }, false},
+	}
+	for _, c := range cases {
+		steps := 1
+		if c.all {
+			steps = n
+		}
+		worst, at := 0.0, 0
+		for i := range steps {
+			if d := maxAbs(c.got(i), c.want(i)); d > worst || math.IsInf(d, 1) {
+				worst, at = d, i
+			}
+		}
+		t.Logf("%-30s max abs diff %.3g (step %d)", c.name, worst, at)
+		if worst > c.tol {
+			t.Errorf("%s: max abs diff %.3g at step %d > %g", c.name, worst, at, c.tol)
+		}
+	}
+}
+
+// TestGoldenONNXFolder runs diffusers' recorded generation on the fixture ONNX exports.
+func TestGoldenONNXFolder(t *testing.T) {
+	orttest.Require(t)
+	p, err := Open(fixtureONNXFolder(t), Options{Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	checkGolden(t, runGolden(t, p))
+}
+
+// TestGoldenDiffusersFolder runs diffusers' recorded generation on tiny_pipeline itself:
+// the models are built by sd/models from the safetensors (converted once into a cache
+// folder), then opened again from the cache without converting.
+func TestGoldenDiffusersFolder(t *testing.T) {
+	orttest.Require(t)
+	cache := t.TempDir()
+	p, err := Open(tinyPipeline, Options{Threads: 1, CacheDir: cache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if p.Layout != LayoutDiffusers || filepath.Dir(p.Parts.Dir) != cache {
+		t.Fatalf("layout %v, parts in %s; want diffusers converted into %s", p.Layout, p.Parts.Dir, cache)
+	}
+	checkGolden(t, runGolden(t, p))
+
+	// A second Open finds the conversion in the cache.
+	st, err := os.Stat(p.Parts.UNet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := Open(tinyPipeline, Options{Threads: 1, CacheDir: cache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	st2, err := os.Stat(q.Parts.UNet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q.Parts.Dir != p.Parts.Dir || !st2.ModTime().Equal(st.ModTime()) {
+		t.Errorf("second Open converted again: %s (%v) vs %s (%v)", q.Parts.Dir, st2.ModTime(), p.Parts.Dir, st.ModTime())
+	}
+
+	// The converted folder is an ONNX folder in its own right.
+	r, err := Open(p.Parts.Dir, Options{Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if r.Layout != LayoutONNX {
+		t.Fatalf("converted folder opens as %v", r.Layout)
+	}
+	checkGolden(t, runGolden(t, r))
+}

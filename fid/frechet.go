@@ -104,6 +104,16 @@ func Frechet(s1, s2 *Stats, m Method) (*Result, error) {
 
 func exactTrSqrt(s1, s2 *Stats, r *Result) error {
 	d := s1.D
+	if l1, l2, ok := cholFactors(s1, s2); ok {
+		// Both positive definite: G = L2ᵀL1 by one triangular product.
+		r.Rank1, r.Rank2 = d, d
+		la.trmmLowerT(d, d, l2, l1)
+		if sum, bound, ok := gramTrace(l1, d, d); ok && gramPrecise(sum, bound, r.MeanTerm+r.Trace1+r.Trace2) {
+			r.TrSqrt = sum
+			return nil
+		}
+		// Unresolved small singular values: take the SVD route below.
+	}
 	b1, r1 := psdFactor(s1)
 	b2, r2 := psdFactor(s2)
 	r.Rank1, r.Rank2 = r1, r2
@@ -115,8 +125,15 @@ func exactTrSqrt(s1, s2 *Stats, r *Result) error {
 	if r1 == 0 || r2 == 0 {
 		return nil
 	}
+	if r1 > r2 { // tr√(Σ1Σ2) = tr√(Σ2Σ1): let G have the fewer columns
+		b1, b2, r1, r2 = b2, b1, r2, r1
+	}
 	g := make([]float64, r2*r1) // G = B2ᵀ B1, r2×r1
 	la.gemm(true, false, r2, r1, d, 1, b2, r2, b1, r1, 0, g, r1)
+	if sum, bound, ok := gramTrace(append([]float64(nil), g...), r1, r2); ok && gramPrecise(sum, bound, r.MeanTerm+r.Trace1+r.Trace2) {
+		r.TrSqrt = sum
+		return nil
+	}
 	sv, ok := la.svdVals(r2, r1, g)
 	if !ok {
 		return fmt.Errorf("fid: SVD of the %d×%d matrix B2ᵀB1 did not converge", r2, r1)
@@ -127,6 +144,79 @@ func exactTrSqrt(s1, s2 *Stats, r *Result) error {
 	}
 	r.TrSqrt = sum.value()
 	return nil
+}
+
+// eps is float64 machine epsilon (2⁻⁵²).
+const eps = 0x1p-52
+
+// gramTrace returns Σ σ_i(G) for G (r2×r1, row-major) as Σ √λ_i(GᵀG), which
+// costs a rank-k update and a symmetric eigenvalue solve instead of an SVD (at
+// D = 2048 with OpenBLAS here: 1.2 s for dsyevd against 2.2–3.3 s for dgesdd).
+// The price is precision on small singular values: λ_i carries an absolute
+// error δ of at most about r·eps·λ_max, so σ_i = √λ_i is off by at most
+// min(√δ, δ/(2σ_i)); gramTrace also returns the sum of those bounds. ok is
+// false only when the eigenvalue solver failed.
+func gramTrace(g []float64, r1, r2 int) (sum, errBound float64, ok bool) {
+	c := make([]float64, r1*r1)
+	la.gram(r1, r2, 1, g, r1, c)
+	w, ok := la.symEigvals(r1, c)
+	if !ok || len(w) == 0 {
+		return 0, 0, false
+	}
+	lmax := math.Max(w[len(w)-1], 0)
+	delta := float64(r1) * eps * lmax
+	var total, bound neumaier
+	for _, v := range w {
+		s := math.Sqrt(math.Max(v, 0))
+		total.add(s)
+		bound.add(math.Min(math.Sqrt(delta), delta/(2*s)))
+	}
+	return total.value(), bound.value(), true
+}
+
+// gramPrecise reports whether a tr√ computed by gramTrace with error bound
+// errBound is good enough: twice the bound (tr√ enters the FID with factor 2)
+// within 1e-6 of the FID. rest is the FID without its −2·tr√ term.
+func gramPrecise(trSqrt, errBound, rest float64) bool {
+	return 2*errBound <= 1e-6*math.Abs(rest-2*trSqrt)
+}
+
+// cholFactors returns the Cholesky factors of both covariances when both are
+// numerically positive definite (the usual case with more images than
+// dimensions); it is cheaper than pivoted Cholesky.
+func cholFactors(s1, s2 *Stats) (l1, l2 []float64, ok bool) {
+	if l1, ok = cholesky(s1); !ok {
+		return nil, nil, false
+	}
+	if l2, ok = cholesky(s2); !ok {
+		return nil, nil, false
+	}
+	return l1, l2, true
+}
+
+// cholesky factors Σ = LLᵀ when Σ is clearly positive definite: fewer samples
+// than dimensions make it singular, and a pivot below dpstrf's rank tolerance
+// (D·eps·max Σ_ii) means round-off let a singular matrix through.
+func cholesky(s *Stats) ([]float64, bool) {
+	d := s.D
+	if s.N > 0 && s.N <= d {
+		return nil, false
+	}
+	maxDiag := 0.0
+	for i := 0; i < d; i++ {
+		maxDiag = math.Max(maxDiag, s.Sigma[i*d+i])
+	}
+	l := append([]float64(nil), s.Sigma...)
+	if !la.potrf(d, l) {
+		return nil, false
+	}
+	tol := float64(d) * eps * maxDiag
+	for i := 0; i < d; i++ {
+		if l[i*d+i]*l[i*d+i] <= tol {
+			return nil, false
+		}
+	}
+	return l, true
 }
 
 // psdFactor returns B (D×r, row-major) with Σ ≈ BBᵀ from pivoted Cholesky.

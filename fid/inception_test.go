@@ -86,3 +86,45 @@ func TestStatsOfMatchesNumpy(t *testing.T) {
 		}
 	}
 }
+
+// TestGramRouteMatchesSVD checks the fast route of exactTrSqrt (eigenvalues of
+// GᵀG) against the SVD of G on the inception_det statistics, whose G has
+// singular values down to ~1e-7·σ_max, and on the benchmark's full-rank pair.
+func TestGramRouteMatchesSVD(t *testing.T) {
+	forEachBackend(t, func(t *testing.T) {
+		type pair struct {
+			name   string
+			s1, s2 *Stats
+		}
+		a, b, c := StatsOf(readFeatures(t, "setA")), StatsOf(readFeatures(t, "setB")), StatsOf(readFeatures(t, "setC"))
+		pairs := []pair{{"A-B", a, b}, {"A-C", a, c}, {"B-C", b, c}}
+		if Backend() != (gonumLinalg{}).name() {
+			s1, s2 := benchStats()
+			pairs = append(pairs, pair{"bench2048", s1, s2})
+		} else {
+			t.Log("the full-rank 2048-d pair runs with a LAPACK backend only (about 45 s in pure Go)")
+		}
+		for _, p := range pairs {
+			b1, r1 := psdFactor(p.s1)
+			b2, r2 := psdFactor(p.s2)
+			if r1 > r2 {
+				b1, b2, r1, r2 = b2, b1, r2, r1
+			}
+			g := make([]float64, r2*r1)
+			la.gemm(true, false, r2, r1, p.s1.D, 1, b2, r2, b1, r1, 0, g, r1)
+			rest := meanTerm(p.s1.Mu, p.s2.Mu) + p.s1.Trace() + p.s2.Trace()
+			fast, bound, ok := gramTrace(append([]float64(nil), g...), r1, r2)
+			sv, _ := la.svdVals(r2, r1, g)
+			var svd neumaier
+			for _, v := range sv {
+				svd.add(v)
+			}
+			taken := ok && gramPrecise(fast, bound, rest)
+			t.Logf("%s: ranks %d, %d; |GᵀG − SVD| = %.3g, bound %.3g; fast route taken: %v", p.name, r1, r2, math.Abs(fast-svd.value()), bound, taken)
+			// The bound must hold whether or not the route is taken.
+			if !ok || math.Abs(fast-svd.value()) > bound+4*eps*svd.value() {
+				t.Errorf("%s: tr√ %.17g by GᵀG, %.17g by SVD: difference beyond the bound %.3g", p.name, fast, svd.value(), bound)
+			}
+		}
+	})
+}

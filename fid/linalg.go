@@ -22,6 +22,12 @@ type linalg interface {
 	// triangle (row-major a[i*n+l], l <= i, l < rank). tol < 0 asks for the
 	// LAPACK default n·eps·max(diag).
 	pstrf(n int, a []float64, tol float64) (piv []int, rank int)
+	// potrf is Cholesky of the symmetric positive definite n×n a, overwritten by
+	// L (row-major lower triangle, upper set to zero) with S = LLᵀ; false when a
+	// is not numerically positive definite.
+	potrf(n int, a []float64) bool
+	// trmmLowerT sets B (n×m) to LᵀB for L n×n lower triangular.
+	trmmLowerT(n, m int, l, b []float64)
 	// symEigvals returns the eigenvalues (ascending) of the symmetric n×n a;
 	// a is destroyed. ok is false when the iteration did not converge.
 	symEigvals(n int, a []float64) (w []float64, ok bool)
@@ -68,6 +74,24 @@ func (gonumLinalg) pstrf(n int, a []float64, tol float64) ([]int, int) {
 	piv := make([]int, n)
 	rank, _ := glapack.Dpstrf(blas.Lower, n, a, n, piv, tol, make([]float64, 2*n))
 	return piv, rank
+}
+
+func (gonumLinalg) potrf(n int, a []float64) bool {
+	if !glapack.Dpotrf(blas.Lower, n, a, n) {
+		return false
+	}
+	zeroUpper(n, a)
+	return true
+}
+
+func (gonumLinalg) trmmLowerT(n, m int, l, b []float64) {
+	gblas.Dtrmm(blas.Left, blas.Lower, blas.Trans, blas.NonUnit, n, m, 1, l, n, b, m)
+}
+
+func zeroUpper(n int, a []float64) {
+	for i := 0; i < n; i++ {
+		clear(a[i*n+i+1 : i*n+n])
+	}
 }
 
 func (gonumLinalg) symEigvals(n int, a []float64) ([]float64, bool) {

@@ -28,12 +28,12 @@
 // of setA/B/C, FIDs between the sets ≤ 6.6e-7 relative of the exact values.
 //
 // Known differences, where the input differs from the fixtures' (8-bit RGB PNG):
-//   - JPEG: Go's image/jpeg is not libjpeg. Its IDCT rounds differently and it
-//     upsamples 4:2:0 chroma by replication where libjpeg (PIL) interpolates ("fancy
-//     upsampling"), so decoded pixels differ by a few levels; see jpeg.md beside this file
-//     for the measured effect on features and FID.
+//   - JPEG: decoded by internal/jpegdec, which reproduces PIL's (libjpeg-turbo 2.1.5's)
+//     pixels exactly; Go's image/jpeg would differ by up to 43 levels on 4:2:0 files and
+//     move FID by ~5 %. See jpeg.md beside this file. Arithmetic-coded JPEGs, which PIL
+//     reads, are rejected.
 //   - Folders mixing image sizes work here (each size is batched separately);
 //     pytorch-fid's DataLoader fails on them unless the batch size is 1.
 //   - 16-bit grey PNG follows PIL's mode I;16 → RGB, which clips at 255 instead of
-//     scaling; CMYK JPEGs use Go's conversion.
+//     scaling; CMYK converts with Pillow's formula.
 package inception

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/tomebench/tomebench/internal/jpegdec"
 	_ "golang.org/x/image/bmp"
 	_ "golang.org/x/image/tiff"
 	_ "golang.org/x/image/webp"
@@ -76,9 +77,14 @@ func LoadImage(path string) (*Tensor, error) {
 	defer f.Close()
 	br := bufio.NewReader(f)
 	var img image.Image
-	if head, _ := br.Peek(2); len(head) == 2 && head[0] == 'P' && head[1] >= '1' && head[1] <= '6' {
+	head, _ := br.Peek(3)
+	switch {
+	case len(head) >= 2 && head[0] == 'P' && head[1] >= '1' && head[1] <= '6':
 		img, err = decodeNetpbm(br)
-	} else {
+	case len(head) == 3 && head[0] == 0xff && head[1] == 0xd8 && head[2] == 0xff:
+		// JPEG, recognised as PIL does: decoded to PIL's (libjpeg-turbo's) pixels.
+		img, err = jpegdec.Decode(br)
+	default:
 		img, _, err = image.Decode(br)
 	}
 	if err != nil {
@@ -114,8 +120,9 @@ func ToTensor(img image.Image) *Tensor {
 //   - 16-bit grey opens in PIL as mode I;16, whose conversion clips at 255 rather than
 //     scaling: a value v becomes min(v, 255);
 //   - premultiplied colour (image.RGBA from some TIFFs) is un-premultiplied;
-//   - YCbCr (JPEG) uses Go's conversion (see the package doc for how it differs from
-//     libjpeg's).
+//   - CMYK (JPEGs decoded by jpegdec hold PIL's CMYK values) uses Pillow's cmyk2rgb:
+//     each of R, G, B = (255−K) − (C·(255−K))/255 with Pillow's rounded division;
+//   - YCbCr uses Go's conversion (JPEGs do not reach it: jpegdec returns RGB).
 func ToRGB(c color.Color) (r, g, b uint8) {
 	switch p := c.(type) {
 	case color.NRGBA:
@@ -139,9 +146,18 @@ func ToRGB(c color.Color) (r, g, b uint8) {
 		return color.YCbCrToRGB(p.Y, p.Cb, p.Cr)
 	case color.NYCbCrA:
 		return color.YCbCrToRGB(p.Y, p.Cb, p.Cr)
+	case color.CMYK:
+		nk := 255 - int(p.K)
+		return cmykChannel(p.C, nk), cmykChannel(p.M, nk), cmykChannel(p.Y, nk)
 	}
 	n := color.NRGBAModel.Convert(c).(color.NRGBA)
 	return n.R, n.G, n.B
+}
+
+// cmykChannel is Pillow's nk − MULDIV255(v, nk) (Convert.c cmyk2rgb).
+func cmykChannel(v uint8, nk int) uint8 {
+	t := int(v)*nk + 128
+	return uint8(nk - (t+t>>8)>>8)
 }
 
 // errNetpbm reports a malformed PGM/PPM header or body.

@@ -34,6 +34,11 @@ func TestToRGB(t *testing.T) {
 		{"premultiplied opaque", color.RGBA{1, 2, 3, 255}, 1, 2, 3},
 		{"premultiplied half", color.RGBA{50, 100, 0, 128}, 99, 199, 0},
 		{"ycbcr", color.YCbCr{128, 128, 128}, 128, 128, 128},
+		// CMYK: Pillow 9.4.0, Image.new("CMYK", (1, 1), c).convert("RGB").
+		{"cmyk white", color.CMYK{0, 0, 0, 0}, 255, 255, 255},
+		{"cmyk", color.CMYK{100, 50, 200, 30}, 137, 181, 49},
+		{"cmyk dark", color.CMYK{10, 20, 30, 250}, 5, 5, 4},
+		{"cmyk grey", color.CMYK{200, 200, 200, 200}, 12, 12, 12},
 	}
 	for _, c := range cases {
 		r, g, b := ToRGB(c.c)
@@ -111,6 +116,37 @@ func equalF32(a, b []float32) bool {
 		}
 	}
 	return true
+}
+
+// TestLoadImageJPEG checks that JPEGs load with PIL's pixels: the references are
+// Pillow 9.4.0 (libjpeg-turbo 2.1.5) decodes made by internal/jpegdec/testdata/gen.py,
+// converted to RGB by PIL (NAME.rgb.png for CMYK).
+func TestLoadImageJPEG(t *testing.T) {
+	const dir = "../internal/jpegdec/testdata"
+	for _, c := range []struct{ jpg, ref string }{
+		{"q75_420_prog.jpg", "q75_420_prog.png"},
+		{"size33x17_422.jpg", "size33x17_422.png"},
+		{"grey_base.jpg", "grey_base.png"},
+		{"cmyk.jpg", "cmyk.rgb.png"},
+	} {
+		got, err := LoadImage(filepath.Join(dir, c.jpg))
+		if err != nil {
+			t.Errorf("%s: %v", c.jpg, err)
+			continue
+		}
+		f, err := os.Open(filepath.Join(dir, c.ref))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref, err := png.Decode(f)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := ToTensor(ref); got.H != want.H || got.W != want.W || !equalF32(got.Data, want.Data) {
+			t.Errorf("%s: tensor differs from PIL's decode %s", c.jpg, c.ref)
+		}
+	}
 }
 
 // TestLoadImageErrors: undecodable files give an *ImageError naming the file.

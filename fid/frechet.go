@@ -103,36 +103,16 @@ func Frechet(s1, s2 *Stats, m Method) (*Result, error) {
 }
 
 func exactTrSqrt(s1, s2 *Stats, r *Result) error {
-	d := s1.D
-	if l1, l2, ok := cholFactors(s1, s2); ok {
-		// Both positive definite: G = L2ᵀL1 by one triangular product.
-		r.Rank1, r.Rank2 = d, d
-		la.trmmLowerT(d, d, l2, l1)
-		if sum, bound, ok := gramTrace(l1, d, d); ok && gramPrecise(sum, bound, r.MeanTerm+r.Trace1+r.Trace2) {
-			r.TrSqrt = sum
-			return nil
-		}
-		// Unresolved small singular values: take the SVD route below.
-	}
-	b1, r1 := psdFactor(s1)
-	b2, r2 := psdFactor(s2)
-	r.Rank1, r.Rank2 = r1, r2
-	for k, rk := range []int{r1, r2} {
-		if rk < d {
-			r.Warnings = append(r.Warnings, fmt.Errorf("fid: Σ%d has numerical rank %d < D = %d: %w; exact value computed, pytorch-fid's will differ slightly", k+1, rk, d, ErrSingularCovariance))
-		}
-	}
+	g, r1, r2 := crossFactor(s1, s2, r)
 	if r1 == 0 || r2 == 0 {
 		return nil
 	}
-	if r1 > r2 { // tr√(Σ1Σ2) = tr√(Σ2Σ1): let G have the fewer columns
-		b1, b2, r1, r2 = b2, b1, r2, r1
-	}
-	g := make([]float64, r2*r1) // G = B2ᵀ B1, r2×r1
-	la.gemm(true, false, r2, r1, d, 1, b2, r2, b1, r1, 0, g, r1)
-	if sum, bound, ok := gramTrace(append([]float64(nil), g...), r1, r2); ok && gramPrecise(sum, bound, r.MeanTerm+r.Trace1+r.Trace2) {
-		r.TrSqrt = sum
-		return nil
+	if la.gramFirst() {
+		sum, bound, ok := gramTrace(append([]float64(nil), g...), r1, r2)
+		if ok && gramPrecise(sum, bound, r.MeanTerm+r.Trace1+r.Trace2) {
+			r.TrSqrt = sum
+			return nil
+		}
 	}
 	sv, ok := la.svdVals(r2, r1, g)
 	if !ok {
@@ -144,6 +124,36 @@ func exactTrSqrt(s1, s2 *Stats, r *Result) error {
 	}
 	r.TrSqrt = sum.value()
 	return nil
+}
+
+// crossFactor returns G = B2ᵀB1 (r2×r1, row-major, r1 ≤ r2) for factors
+// Σk = BkBkᵀ: Cholesky factors when both covariances are clearly positive
+// definite (then G = L2ᵀL1 is one triangular product), else pivoted Cholesky
+// factors of each covariance's numerical rank, noted in r.
+func crossFactor(s1, s2 *Stats, r *Result) (g []float64, r1, r2 int) {
+	d := s1.D
+	if l1, l2, ok := cholFactors(s1, s2); ok {
+		r.Rank1, r.Rank2 = d, d
+		la.trmmLowerT(d, d, l2, l1)
+		return l1, d, d
+	}
+	b1, r1 := psdFactor(s1)
+	b2, r2 := psdFactor(s2)
+	r.Rank1, r.Rank2 = r1, r2
+	for k, rk := range []int{r1, r2} {
+		if rk < d {
+			r.Warnings = append(r.Warnings, fmt.Errorf("fid: Σ%d has numerical rank %d < D = %d: %w; exact value computed, pytorch-fid's will differ slightly", k+1, rk, d, ErrSingularCovariance))
+		}
+	}
+	if r1 == 0 || r2 == 0 {
+		return nil, r1, r2
+	}
+	if r1 > r2 { // tr√(Σ1Σ2) = tr√(Σ2Σ1): let G have the fewer columns
+		b1, b2, r1, r2 = b2, b1, r2, r1
+	}
+	g = make([]float64, r2*r1)
+	la.gemm(true, false, r2, r1, d, 1, b2, r2, b1, r1, 0, g, r1)
+	return g, r1, r2
 }
 
 // eps is float64 machine epsilon (2⁻⁵²).

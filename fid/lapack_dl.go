@@ -123,6 +123,8 @@ func openLAPACK(lib string) *dlLinalg {
 	return d
 }
 
+func (d *dlLinalg) gramFirst() bool { return true }
+
 func (d *dlLinalg) name() string { return "lapack (" + d.lib + ")" }
 
 func dp(s []float64) *C.double {

@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strings"
 
+	"github.com/tomebench/tomebench/fid"
 	"github.com/tomebench/tomebench/internal/ort"
 )
 
@@ -25,6 +26,7 @@ func runDoctor(e *env, fs *flag.FlagSet, args []string) error {
 	w := e.stdout
 	fmt.Fprintf(w, "go:            %s %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	fmt.Fprintf(w, "cpu:           %s (%d logical cores)\n", cpuModel(), runtime.NumCPU())
+	fmt.Fprintf(w, "fid linalg:    %s\n", fid.Backend())
 	lib, err := ort.LibraryPath()
 	if err != nil {
 		fmt.Fprintf(w, "onnxruntime:   not found\n")

@@ -12,7 +12,7 @@ var synthCommand = &command{
 	name: "synth",
 	args: "--arch ARCH --out DIR",
 	summary: "Write a diffusers pipeline folder with seeded random weights (tiny, sd15 or sd2 architecture).\n" +
-		"The folder has tokenizer and scheduler files, so that convert, patch, bench and run work\n" +
+		"The folder has tokenizer and scheduler files, so that convert, patch and generate work\n" +
 		"without any download. Prints each component's parameter count.",
 	run: runSynth,
 }

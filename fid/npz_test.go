@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -21,21 +22,9 @@ func TestStatsRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.D != s.D || !equal(got.Mu, s.Mu) || !equal(got.Sigma, s.Sigma) {
+	if got.D != s.D || !slices.Equal(got.Mu, s.Mu) || !slices.Equal(got.Sigma, s.Sigma) {
 		t.Fatal("round trip changed the statistics")
 	}
-}
-
-func equal(a, b []float64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestReadStatsErrors: each bad file gives a *StatsFileError naming the file
@@ -118,7 +107,7 @@ func FuzzReadStats(f *testing.F) {
 			t.Fatal(err)
 		}
 		s2, err := ReadStats(out)
-		if err != nil || !equal(s2.Mu, s.Mu) || !bytes.Equal(f64bytes(s2.Sigma), f64bytes(s.Sigma)) {
+		if err != nil || !slices.Equal(s2.Mu, s.Mu) || !bytes.Equal(f64bytes(s2.Sigma), f64bytes(s.Sigma)) {
 			t.Fatalf("round trip: %v", err)
 		}
 	})

@@ -3,6 +3,7 @@ package fid
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
@@ -23,7 +24,7 @@ func TestSubsampleInterval(t *testing.T) {
 		t.Errorf("subsample mean %g not above the full-set FID", iv.Mean)
 	}
 	iv2, _ := SubsampleInterval(x1, x2, 100, 30, 0.9, 3)
-	if !equal(iv.FIDs, iv2.FIDs) {
+	if !slices.Equal(iv.FIDs, iv2.FIDs) {
 		t.Error("same seed, different draws")
 	}
 	if len(iv.Warnings) == 0 {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/tomebench/tomebench/fid"
 	"github.com/tomebench/tomebench/internal/ort/orttest"
+	"github.com/tomebench/tomebench/internal/testutil"
 )
 
 // featuresSubset is how many images per set the default test runs; the full sets
@@ -48,7 +49,7 @@ func TestSetFeatures(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := readNpy(t, filepath.Join(fixtures, "inception_det", "features_set"+set+".npy"))
+		want := testutil.ReadNPY(t, filepath.Join(fixtures, "inception_det", "features_set"+set+".npy"))
 		if len(files) != want.Shape[0] {
 			t.Fatalf("set%s: %d files, features for %d", set, len(files), want.Shape[0])
 		}

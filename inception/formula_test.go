@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/tomebench/tomebench/internal/torchpth"
@@ -60,7 +61,7 @@ func TestFormulaWeights(t *testing.T) {
 		sum := sha256.Sum256(tt.Data)
 		h := hex.EncodeToString(sum[:])
 		all.Write(sum[:])
-		if k != row.Key || string(tt.DType) != row.DType || !sameShape(tt.Shape, row.Shape) || h != row.SHA256 {
+		if k != row.Key || string(tt.DType) != row.DType || !slices.Equal(tt.Shape, row.Shape) || h != row.SHA256 {
 			t.Errorf("entry %d: %s %s%v sha256 %s…, want %s %s%v %s…", i, k, tt.DType, tt.Shape, h[:12], row.Key, row.DType, row.Shape, row.SHA256[:12])
 		}
 	}

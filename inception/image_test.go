@@ -9,6 +9,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -91,7 +92,7 @@ func TestLoadImageFormats(t *testing.T) {
 			t.Errorf("%s: %v", c.name, err)
 			continue
 		}
-		if im.H != 1 || im.W != 2 || !equalF32(im.Data, c.want) {
+		if im.H != 1 || im.W != 2 || !slices.Equal(im.Data, c.want) {
 			t.Errorf("%s: %dx%d %v, want 2x1 %v", c.name, im.W, im.H, im.Data, c.want)
 		}
 	}
@@ -104,18 +105,6 @@ func opaque(m *image.NRGBA) *image.NRGBA {
 		o.Pix[i] = 255
 	}
 	return o
-}
-
-func equalF32(a, b []float32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestLoadImageJPEG checks that JPEGs load with PIL's pixels: the references are
@@ -143,7 +132,7 @@ func TestLoadImageJPEG(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := ToTensor(ref); got.H != want.H || got.W != want.W || !equalF32(got.Data, want.Data) {
+		if want := ToTensor(ref); got.H != want.H || got.W != want.W || !slices.Equal(got.Data, want.Data) {
 			t.Errorf("%s: tensor differs from PIL's decode %s", c.jpg, c.ref)
 		}
 	}

@@ -6,9 +6,9 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/tomebench/tomebench/internal/npy"
 	"github.com/tomebench/tomebench/internal/ort"
 	"github.com/tomebench/tomebench/internal/ort/orttest"
+	"github.com/tomebench/tomebench/internal/testutil"
 	"github.com/tomebench/tomebench/internal/torchpth"
 )
 
@@ -35,15 +35,6 @@ func relErr(got []float32, want []float64) float64 {
 	return d / s
 }
 
-func readNpy(t *testing.T, path string) *npy.Array {
-	t.Helper()
-	a, err := npy.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return a
-}
-
 // TestSingleImages runs both single images of the fixture through the network with
 // the formula weights and compares the 299×299 input and every block's raw and
 // averaged output with pytorch-fid's (inception_det/single_*/, InceptionV3([0,1,2,3])).
@@ -54,14 +45,7 @@ func TestSingleImages(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := m.Marshal()
-		if err != nil {
-			t.Fatal(err)
-		}
-		s, err := ort.NewSessionFromBytes(b, ort.SessionOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
+		s := orttest.NewSession(t, m, ort.SessionOptions{})
 		defer s.Close()
 		for _, c := range []struct{ image, ref string }{
 			{"images/setA/a000.png", "inception_det/single_a000"},
@@ -76,7 +60,7 @@ func TestSingleImages(t *testing.T) {
 				t.Fatal(err)
 			}
 			check := func(name, file string, tol float64) {
-				want := readNpy(t, filepath.Join(fixtures, c.ref, file))
+				want := testutil.ReadNPY(t, filepath.Join(fixtures, c.ref, file))
 				got := out[name]
 				if len(got.Float32s()) != len(want.Float64s()) {
 					t.Fatalf("%s: %d values, want %d", name, len(got.Float32s()), len(want.Float64s()))

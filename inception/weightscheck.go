@@ -2,6 +2,7 @@ package inception
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/tomebench/tomebench/internal/torchpth"
 )
@@ -39,7 +40,7 @@ func checkWeights(sd *torchpth.StateDict) error {
 		if shape == nil { // num_batches_tracked: any integer scalar
 			continue
 		}
-		if !sameShape(t.Shape, shape) {
+		if !slices.Equal(t.Shape, shape) {
 			return &WeightsError{k, fmt.Sprintf("shape %v, want %v", t.Shape, shape)}
 		}
 		switch t.DType {
@@ -49,16 +50,4 @@ func checkWeights(sd *torchpth.StateDict) error {
 		}
 	}
 	return nil
-}
-
-func sameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -2,13 +2,13 @@ package tome
 
 import (
 	"encoding/json"
-	"math"
 	"os"
 	"path/filepath"
 	"slices"
 	"testing"
 
 	"github.com/tomebench/tomebench/internal/npy"
+	"github.com/tomebench/tomebench/internal/testutil"
 )
 
 // goldenDir holds tomesd's own outputs (tomesd 27a14a3 = v0.1.3, torch 1.13 CPU);
@@ -57,11 +57,7 @@ func loadGolden(t *testing.T, dir string) (goldenParams, func(name string) *npy.
 		t.Fatalf("%s: %v", dir, err)
 	}
 	return m.Params, func(name string) *npy.Array {
-		a, err := npy.ReadFile(filepath.Join(dir, name+".npy"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return a
+		return testutil.ReadNPY(t, filepath.Join(dir, name+".npy"))
 	}
 }
 
@@ -119,14 +115,14 @@ func TestGoldenMerge(t *testing.T) {
 				if tc.orderBySet {
 					want = reorderUnm(want, unmTok, m, p)
 				}
-				if d := maxAbsDiff(merged.Data, want); !(d <= tc.tol) {
+				if d := testutil.MaxAbsDiff(merged.Data, want); !(d <= tc.tol) {
 					t.Errorf("merge %s: max abs diff %g > %g", mode, d, tc.tol)
 				}
 				// Unmerge tomesd's merged rows (in our layout), so that a merge error
 				// cannot hide an unmerge error, then our own merged rows.
 				wantUnmerged := load("unmerged_" + mode).Float32s()
 				for _, in := range []Tensor{NewTensor(p.B, p.N-p.R, p.C, want), merged} {
-					if d := maxAbsDiff(m.Unmerge(in).Data, wantUnmerged); !(d <= tc.tol) {
+					if d := testutil.MaxAbsDiff(m.Unmerge(in).Data, wantUnmerged); !(d <= tc.tol) {
 						t.Errorf("unmerge %s: max abs diff %g > %g", mode, d, tc.tol)
 					}
 				}
@@ -205,14 +201,3 @@ func ints(v []int64) []int {
 }
 
 func sortedInts(v []int64) []int { return slices.Sorted(slices.Values(ints(v))) }
-
-func maxAbsDiff(a, b []float32) float64 {
-	if len(a) != len(b) {
-		return math.Inf(1)
-	}
-	var d float64
-	for i := range a {
-		d = max(d, math.Abs(float64(a[i])-float64(b[i])))
-	}
-	return d
-}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"testing"
@@ -13,6 +12,7 @@ import (
 	"github.com/tomebench/tomebench/internal/onnx"
 	"github.com/tomebench/tomebench/internal/ort"
 	"github.com/tomebench/tomebench/internal/ort/orttest"
+	"github.com/tomebench/tomebench/internal/testutil"
 )
 
 // unetDir is the tiny SD 1.5-layout UNet exported by torch.onnx at opset 14, with
@@ -79,61 +79,28 @@ func optionsFromKwargs(kw map[string]any) Options {
 
 func readUNetArray(t testing.TB, name string) *npy.Array {
 	t.Helper()
-	a, err := npy.ReadFile(filepath.Join(unetDir, "golden", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return a
+	return testutil.ReadNPY(t, filepath.Join(unetDir, "golden", name))
 }
 
 // runUNet runs a model with the golden inputs (sample replaced by sampleFile) plus
 // extra int64 inputs, and returns out_sample.
 func runUNet(t *testing.T, m *onnx.Model, sampleFile string, extra map[string]*npy.Array) []float32 {
 	t.Helper()
-	b, err := m.Marshal()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := ort.NewSessionFromBytes(b, ort.SessionOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := orttest.NewSession(t, m, ort.SessionOptions{})
 	defer s.Close()
 	feeds := map[string]*ort.Tensor{}
-	f32 := func(name string, a *npy.Array) { feeds[name] = ort.NewFloat32(shape64(a.Shape), a.Float32s()) }
+	f32 := func(name string, a *npy.Array) { feeds[name] = ort.NewFloat32(testutil.Shape64(a.Shape), a.Float32s()) }
 	f32("sample", readUNetArray(t, sampleFile))
 	f32("timestep", readUNetArray(t, "timestep.npy"))
 	f32("encoder_hidden_states", readUNetArray(t, "encoder_hidden_states.npy"))
 	for name, a := range extra {
-		feeds[name] = ort.NewInt64(shape64(a.Shape), a.Int64s())
+		feeds[name] = ort.NewInt64(testutil.Shape64(a.Shape), a.Int64s())
 	}
 	out, err := s.Run(feeds, []string{"out_sample"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return out["out_sample"].Float32s()
-}
-
-func shape64(s []int) []int64 {
-	out := make([]int64, len(s))
-	for i, d := range s {
-		out[i] = int64(d)
-	}
-	return out
-}
-
-func patchMaxAbs(a, b []float32) float64 {
-	if len(a) != len(b) {
-		return math.Inf(1)
-	}
-	d := 0.0
-	for i := range a {
-		v := math.Abs(float64(a[i]) - float64(b[i]))
-		if v > d || math.IsNaN(v) {
-			d = v
-		}
-	}
-	return d
 }
 
 // TestPatchTinyUNetGoldens patches the tiny UNet as tomesd.apply_patch did for each
@@ -194,13 +161,13 @@ func TestPatchTinyUNetGoldens(t *testing.T) {
 				t.Errorf("opset %d -> %d, want 14 -> %d", rep.OpsetFrom, rep.OpsetTo, PatchOpset)
 			}
 			out := runUNet(t, m, run.Inputs+".npy", extra)
-			d := patchMaxAbs(out, readUNetArray(t, run.Output+".npy").Float32s())
+			d := testutil.MaxAbsDiff(out, readUNetArray(t, run.Output+".npy").Float32s())
 			t.Logf("%s: max abs diff vs torch %.3g (%d blocks patched)", tc.run, d, rep.Patched)
 			if !(d <= tc.tol) {
 				t.Errorf("max abs diff %.3g > %g", d, tc.tol)
 			}
 			// ToMe moved the output far from the unpatched one (manifest: 0.048 to 0.10).
-			if d := patchMaxAbs(out, readUNetArray(t, "out_unpatched"+run.Inputs[len("sample"):]+".npy").Float32s()); d < 0.01 {
+			if d := testutil.MaxAbsDiff(out, readUNetArray(t, "out_unpatched"+run.Inputs[len("sample"):]+".npy").Float32s()); d < 0.01 {
 				t.Errorf("output is within %.3g of the unpatched UNet's: nothing was merged", d)
 			}
 		})
@@ -229,7 +196,7 @@ func TestPatchRatioZeroUnchanged(t *testing.T) {
 	if rep.Patched != 0 || len(rep.Blocks) != 10 || len(rep.Warnings) == 0 {
 		t.Fatalf("report: %d patched, %d blocks, warnings %v; want 0, 10, a warning", rep.Patched, len(rep.Blocks), rep.Warnings)
 	}
-	d := patchMaxAbs(runUNet(t, m, "sample.npy", nil), readUNetArray(t, "out_unpatched.npy").Float32s())
+	d := testutil.MaxAbsDiff(runUNet(t, m, "sample.npy", nil), readUNetArray(t, "out_unpatched.npy").Float32s())
 	t.Logf("ratio 0: max abs diff vs torch %.3g", d)
 	if !(d <= 2e-5) {
 		t.Errorf("max abs diff %.3g > 2e-5", d)

@@ -11,6 +11,7 @@ import (
 	"github.com/tomebench/tomebench/internal/onnx/onnxpb"
 	"github.com/tomebench/tomebench/internal/ort"
 	"github.com/tomebench/tomebench/internal/ort/orttest"
+	"github.com/tomebench/tomebench/internal/testutil"
 )
 
 // TestPatchBlockMatchesReference patches one-block graphs of the shapes real exports
@@ -87,12 +88,12 @@ func TestPatchBlockMatchesReference(t *testing.T) {
 			}
 			want := u.forward(sample, ctx, tc.B, match, tc.o)
 			unpatched := u.forward(sample, ctx, tc.B, nil, tc.o)
-			d := patchMaxAbs(got, want.Data)
-			t.Logf("max abs diff vs reference %.3g (vs unpatched %.3g), r = %d of N = %d", d, patchMaxAbs(got, unpatched.Data), match.R, N)
+			d := testutil.MaxAbsDiff(got, want.Data)
+			t.Logf("max abs diff vs reference %.3g (vs unpatched %.3g), r = %d of N = %d", d, testutil.MaxAbsDiff(got, unpatched.Data), match.R, N)
 			if !(d <= tc.tol) {
 				t.Errorf("max abs diff %.3g > %g", d, tc.tol)
 			}
-			if patchMaxAbs(want.Data, unpatched.Data) < 1e-3 {
+			if testutil.MaxAbsDiff(want.Data, unpatched.Data) < 1e-3 {
 				t.Errorf("merging changed the block output by < 1e-3: the case tests nothing")
 			}
 		})
@@ -109,14 +110,7 @@ func randFloats(rng *rand.Rand, n int) []float32 {
 
 func runModel(t *testing.T, m *onnx.Model, feeds map[string]*ort.Tensor) []float32 {
 	t.Helper()
-	b, err := m.Marshal()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := ort.NewSessionFromBytes(b, ort.SessionOptions{Threads: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := orttest.NewSession(t, m, ort.SessionOptions{Threads: 1})
 	defer s.Close()
 	out, err := s.Run(feeds, nil)
 	if err != nil {

@@ -29,7 +29,14 @@ func TestHelpGolden(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d", code)
 	}
-	golden := filepath.Join("testdata", "help.stdout")
+	checkGolden(t, "help.stdout", "help", out)
+}
+
+// checkGolden compares out, the output of the command named what, with
+// testdata/name (rewriting the file first with -update).
+func checkGolden(t *testing.T, name, what, out string) {
+	t.Helper()
+	golden := filepath.Join("testdata", name)
 	if *update {
 		os.WriteFile(golden, []byte(out), 0o644)
 	}
@@ -38,7 +45,7 @@ func TestHelpGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	if out != string(want) {
-		t.Errorf("help output changed; run go test -update\ngot:\n%s", out)
+		t.Errorf("%s output changed; run go test -update\ngot:\n%s", what, out)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"math"
 	"sort"
 
+	"github.com/tomebench/tomebench/internal/half"
 	"github.com/tomebench/tomebench/internal/npy"
 	"github.com/tomebench/tomebench/internal/ort"
 )
@@ -150,7 +151,7 @@ func tensorFor(a *npy.Array, info ort.IOInfo) (*ort.Tensor, error) {
 		if !isFloat {
 			return nil, fmt.Errorf("input %s is float16, file holds %s", info.Name, a.DType)
 		}
-		return ort.NewFloat16(shape, ort.Float32sToFloat16s(a.Float32s())), nil
+		return ort.NewFloat16(shape, half.Float32sToF16s(a.Float32s())), nil
 	case ort.Int64, ort.Int32:
 		if isFloat {
 			return nil, fmt.Errorf("input %s is %s, file holds %s", info.Name, info.DType, a.DType)

@@ -59,26 +59,37 @@ func tomeFlags(fs *flag.FlagSet) func() (tome.PatchOptions, error) {
 	}
 }
 
-func runInspect(e *env, fs *flag.FlagSet, args []string) error {
-	opts := tomeFlags(fs)
+// loadModelArg parses a command line naming one model file, runs check on the other
+// flags (if not nil), reads the ToMe options and loads the model.
+func loadModelArg(fs *flag.FlagSet, args []string, opts func() (tome.PatchOptions, error), check func() error) (string, *onnx.Model, tome.PatchOptions, error) {
+	var o tome.PatchOptions
 	pos, err := parse(fs, args)
 	if err != nil {
-		return err
+		return "", nil, o, err
 	}
 	if len(pos) != 1 {
-		return usagef("want one model file, got %d arguments", len(pos))
+		return "", nil, o, usagef("want one model file, got %d arguments", len(pos))
 	}
-	o, err := opts()
-	if err != nil {
-		return err
+	if check != nil {
+		if err := check(); err != nil {
+			return "", nil, o, err
+		}
+	}
+	if o, err = opts(); err != nil {
+		return "", nil, o, err
 	}
 	m, err := onnx.Load(pos[0])
+	return pos[0], m, o, err
+}
+
+func runInspect(e *env, fs *flag.FlagSet, args []string) error {
+	path, m, o, err := loadModelArg(fs, args, tomeFlags(fs), nil)
 	if err != nil {
 		return err
 	}
 	rep, err := tome.Inspect(m, o)
 	if err != nil {
-		return fmt.Errorf("%s: %w", pos[0], err)
+		return fmt.Errorf("%s: %w", path, err)
 	}
 	return rep.WriteText(e.stdout)
 }
@@ -86,27 +97,18 @@ func runInspect(e *env, fs *flag.FlagSet, args []string) error {
 func runPatch(e *env, fs *flag.FlagSet, args []string) error {
 	opts := tomeFlags(fs)
 	out := fs.String("out", "", "`OUT.onnx`: where to write the patched model (required)")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 1 {
-		return usagef("want one model file, got %d arguments", len(pos))
-	}
-	if *out == "" {
-		return usagef("--out is required")
-	}
-	o, err := opts()
-	if err != nil {
-		return err
-	}
-	m, err := onnx.Load(pos[0])
+	path, m, o, err := loadModelArg(fs, args, opts, func() error {
+		if *out == "" {
+			return usagef("--out is required")
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}
 	rep, err := tome.Patch(m, o)
 	if err != nil {
-		return fmt.Errorf("%s: %w", pos[0], err)
+		return fmt.Errorf("%s: %w", path, err)
 	}
 	if err := rep.WriteText(e.stdout); err != nil {
 		return err

@@ -63,17 +63,7 @@ func TestInspectGolden(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	golden := filepath.Join("testdata", "inspect_tiny_md2.stdout")
-	if *update {
-		os.WriteFile(golden, []byte(out), 0o644)
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if out != string(want) {
-		t.Errorf("inspect output changed; run go test -update\ngot:\n%s", out)
-	}
+	checkGolden(t, "inspect_tiny_md2.stdout", "inspect", out)
 }
 
 func TestPatchUsageErrors(t *testing.T) {

@@ -46,17 +46,23 @@ func (g *Graph) index() {
 		g.names[v.Name] = true
 	}
 	for _, n := range g.P.Node {
-		g.names[n.Name] = true
-		for _, o := range n.Output {
-			if o != "" {
-				g.producer[o] = n
-				g.names[o] = true
-			}
+		g.indexNode(n)
+	}
+}
+
+// indexNode adds n to the indexes: its name and outputs as used names, n as the
+// producer of its outputs and a consumer of its inputs.
+func (g *Graph) indexNode(n *onnxpb.NodeProto) {
+	g.names[n.Name] = true
+	for _, o := range n.Output {
+		if o != "" {
+			g.producer[o] = n
+			g.names[o] = true
 		}
-		for _, in := range n.Input {
-			if in != "" && !contains(g.consumers[in], n) {
-				g.consumers[in] = append(g.consumers[in], n)
-			}
+	}
+	for _, in := range n.Input {
+		if in != "" && !contains(g.consumers[in], n) {
+			g.consumers[in] = append(g.consumers[in], n)
 		}
 	}
 }

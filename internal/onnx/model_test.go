@@ -137,36 +137,6 @@ func TestLoadErrors(t *testing.T) {
 	}
 }
 
-func TestHalf(t *testing.T) {
-	// Expected bit patterns from IEEE 754 binary16 (numpy.float16(x).view(uint16)).
-	cases := []struct {
-		f float32
-		h uint16
-	}{
-		{0, 0}, {1, 0x3c00}, {-2, 0xc000}, {65504, 0x7bff}, {65520, 0x7c00}, // rounds to inf
-		{5.960464477539063e-08, 0x0001}, {0.333333343, 0x3555}, {1.0009765625, 0x3c01},
-		{1.00048828125, 0x3c00}, // halfway, ties to even
-		{6.103515625e-05, 0x0400},
-	}
-	for _, c := range cases {
-		if got := Float32ToHalf(c.f); got != c.h {
-			t.Errorf("Float32ToHalf(%g) = %#04x, want %#04x", c.f, got, c.h)
-		}
-	}
-	for h := 0; h < 0x10000; h++ {
-		f := HalfToFloat32(uint16(h))
-		if f != f { // NaN stays NaN
-			if g := HalfToFloat32(Float32ToHalf(f)); g == g {
-				t.Fatalf("NaN %#04x lost", h)
-			}
-			continue
-		}
-		if back := Float32ToHalf(f); back != uint16(h) {
-			t.Fatalf("half %#04x -> %g -> %#04x", h, f, back)
-		}
-	}
-}
-
 func FuzzDecode(f *testing.F) {
 	m := weightsModel(f, 2, 3)
 	b, _ := m.Marshal()

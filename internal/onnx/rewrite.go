@@ -39,18 +39,7 @@ func (g *Graph) Add(nodes ...*onnxpb.NodeProto) {
 	}
 	// Keep the indexes current instead of rebuilding them: builders add nodes one by one.
 	for _, n := range nodes {
-		g.names[n.Name] = true
-		for _, o := range n.Output {
-			if o != "" {
-				g.producer[o] = n
-				g.names[o] = true
-			}
-		}
-		for _, in := range n.Input {
-			if in != "" && !contains(g.consumers[in], n) {
-				g.consumers[in] = append(g.consumers[in], n)
-			}
-		}
+		g.indexNode(n)
 	}
 }
 

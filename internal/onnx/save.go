@@ -3,6 +3,7 @@ package onnx
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -70,7 +71,10 @@ func (m *Model) Save(path string, opts SaveOptions) error {
 	if len(b) > maxProto {
 		return fmt.Errorf("onnx: %s: model is %d bytes, over protobuf's 2 GiB limit; save with external data", path, len(b))
 	}
-	tmp, err := writeTemp(dir, filepath.Base(path), b)
+	tmp, err := writeTemp(dir, filepath.Base(path), func(w io.Writer) error {
+		_, err := w.Write(b)
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -89,46 +93,31 @@ func (m *Model) Save(path string, opts SaveOptions) error {
 // writeExternal writes the large initializers into a temporary file in dir and points
 // them at opts.ExternalData; it returns the temporary file's name.
 func (m *Model) writeExternal(dir string, opts SaveOptions) (string, error) {
-	f, err := os.CreateTemp(dir, "."+filepath.Base(opts.ExternalData)+".tmp*")
-	if err != nil {
-		return "", err
-	}
-	w := bufio.NewWriterSize(f, 1<<20)
-	var off int64
-	for _, t := range m.Proto.Graph.GetInitializer() {
-		size, _ := byteSize(t)
-		if !isExternal(t) && size < int64(opts.ExternalThreshold) {
-			continue
+	return writeTemp(dir, filepath.Base(opts.ExternalData), func(f io.Writer) error {
+		w := bufio.NewWriterSize(f, 1<<20)
+		var off int64
+		for _, t := range m.Proto.Graph.GetInitializer() {
+			size, _ := byteSize(t)
+			if !isExternal(t) && size < int64(opts.ExternalThreshold) {
+				continue
+			}
+			b, err := m.RawBytes(t)
+			if err != nil {
+				return err
+			}
+			// Align each tensor to 4 KiB, as onnx's own writer does, so it can be mapped.
+			if pad := (4096 - off%4096) % 4096; pad > 0 && off > 0 {
+				w.Write(make([]byte, pad))
+				off += pad
+			}
+			if _, err := w.Write(b); err != nil {
+				return err
+			}
+			setExternalRef(t, ExternalRef{Location: opts.ExternalData, Offset: off, Length: int64(len(b))})
+			off += int64(len(b))
 		}
-		b, err := m.RawBytes(t)
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-			return "", err
-		}
-		// Align each tensor to 4 KiB, as onnx's own writer does, so it can be mapped.
-		if pad := (4096 - off%4096) % 4096; pad > 0 && off > 0 {
-			w.Write(make([]byte, pad))
-			off += pad
-		}
-		if _, err := w.Write(b); err != nil {
-			f.Close()
-			os.Remove(f.Name())
-			return "", err
-		}
-		setExternalRef(t, ExternalRef{Location: opts.ExternalData, Offset: off, Length: int64(len(b))})
-		off += int64(len(b))
-	}
-	if err := w.Flush(); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return "", err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(f.Name())
-		return "", err
-	}
-	return f.Name(), nil
+		return w.Flush()
+	})
 }
 
 // linkEscaping makes external files outside dir reachable from inside it by hard links,
@@ -169,12 +158,14 @@ func sameFile(a, b string) bool {
 	return err1 == nil && err2 == nil && os.SameFile(sa, sb)
 }
 
-func writeTemp(dir, base string, b []byte) (string, error) {
+// writeTemp creates a temporary file named after base in dir, fills it with write and
+// returns its name; on an error the file is removed.
+func writeTemp(dir, base string, write func(io.Writer) error) (string, error) {
 	f, err := os.CreateTemp(dir, "."+base+".tmp*")
 	if err != nil {
 		return "", err
 	}
-	if _, err := f.Write(b); err != nil {
+	if err := write(f); err != nil {
 		f.Close()
 		os.Remove(f.Name())
 		return "", err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/tomebench/tomebench/internal/half"
 	"github.com/tomebench/tomebench/internal/onnx/onnxpb"
 )
 
@@ -136,9 +137,7 @@ func bytesToFloat32(t *onnxpb.TensorProto, b []byte) ([]float32, error) {
 		return out, nil
 	case Float16:
 		out := make([]float32, len(b)/2)
-		for i := range out {
-			out[i] = HalfToFloat32(le.Uint16(b[2*i:]))
-		}
+		half.DecodeF16(out, b[:2*len(out)])
 		return out, nil
 	case Double:
 		out := make([]float32, len(b)/8)
@@ -189,7 +188,7 @@ func TensorFloat16(name string, dims []int64, data []float32) *onnxpb.TensorProt
 	checkLen(name, dims, len(data))
 	b := make([]byte, 2*len(data))
 	for i, v := range data {
-		binary.LittleEndian.PutUint16(b[2*i:], Float32ToHalf(v))
+		binary.LittleEndian.PutUint16(b[2*i:], half.Float32ToF16(v))
 	}
 	return &onnxpb.TensorProto{Name: name, Dims: append([]int64{}, dims...), DataType: Float16, RawData: b}
 }
@@ -208,65 +207,4 @@ func checkLen(name string, dims []int64, n int) {
 	if NumElements(dims) != int64(n) {
 		panic(fmt.Sprintf("onnx: tensor %q: dims %v hold %d values, got %d", name, dims, NumElements(dims), n))
 	}
-}
-
-// HalfToFloat32 converts an IEEE 754 binary16 value to float32 (exactly).
-func HalfToFloat32(h uint16) float32 {
-	sign := uint32(h>>15) << 31
-	exp := uint32(h>>10) & 0x1f
-	frac := uint32(h) & 0x3ff
-	switch {
-	case exp == 0x1f: // inf or nan
-		return math.Float32frombits(sign | 0x7f800000 | frac<<13)
-	case exp == 0:
-		if frac == 0 {
-			return math.Float32frombits(sign)
-		}
-		// Subnormal: frac * 2^-24.
-		v := float32(frac) * float32(1.0/16777216.0)
-		if sign != 0 {
-			v = -v
-		}
-		return v
-	}
-	return math.Float32frombits(sign | (exp+112)<<23 | frac<<13)
-}
-
-// Float32ToHalf converts float32 to IEEE 754 binary16, rounding to nearest even, with
-// overflow to infinity and NaN kept NaN.
-func Float32ToHalf(f float32) uint16 {
-	b := math.Float32bits(f)
-	sign := uint16(b>>16) & 0x8000
-	exp := int32(b>>23) & 0xff
-	frac := b & 0x7fffff
-	if exp == 0xff {
-		if frac != 0 {
-			return sign | 0x7e00
-		}
-		return sign | 0x7c00
-	}
-	e := exp - 127 + 15
-	if e >= 0x1f {
-		return sign | 0x7c00
-	}
-	if e <= 0 {
-		if e < -10 {
-			return sign
-		}
-		m := frac | 0x800000
-		shift := uint32(14 - e)
-		half := uint32(1) << (shift - 1)
-		r := m >> shift
-		rem := m & (1<<shift - 1)
-		if rem > half || (rem == half && r&1 == 1) {
-			r++
-		}
-		return sign | uint16(r)
-	}
-	r := uint32(e)<<10 | frac>>13
-	rem := frac & 0x1fff
-	if rem > 0x1000 || (rem == 0x1000 && r&1 == 1) {
-		r++ // may carry into the exponent, which is correct (up to inf)
-	}
-	return sign | uint16(r)
 }

@@ -2,7 +2,6 @@ package ort
 
 import (
 	"errors"
-	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -10,7 +9,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/tomebench/tomebench/internal/npy"
+	"github.com/tomebench/tomebench/internal/half"
+	"github.com/tomebench/tomebench/internal/testutil"
 )
 
 // requireORT is orttest.Require (which imports this package, so cannot be
@@ -26,26 +26,8 @@ const unetDir = "../../../shared/fixtures/unet/tiny-sd15"
 
 func readNpy(t *testing.T, name string) *Tensor {
 	t.Helper()
-	a, err := npy.ReadFile(filepath.Join(unetDir, "golden", name+".npy"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	shape := make([]int64, len(a.Shape))
-	for i, d := range a.Shape {
-		shape[i] = int64(d)
-	}
-	return NewFloat32(shape, a.Float32s())
-}
-
-func maxAbsDiff(a, b []float32) float64 {
-	if len(a) != len(b) {
-		return math.Inf(1)
-	}
-	m := 0.0
-	for i := range a {
-		m = math.Max(m, math.Abs(float64(a[i])-float64(b[i])))
-	}
-	return m
+	a := testutil.ReadNPY(t, filepath.Join(unetDir, "golden", name+".npy"))
+	return NewFloat32(testutil.Shape64(a.Shape), a.Float32s())
 }
 
 // TestUNetGolden runs the exported tiny SD 1.5 UNet on the golden inputs and
@@ -103,7 +85,7 @@ func TestUNetGolden(t *testing.T) {
 			if !slices.Equal(o.Shape, want.Shape) {
 				t.Fatalf("shape %v, want %v", o.Shape, want.Shape)
 			}
-			if d := maxAbsDiff(o.F32, want.F32); d > c.tol {
+			if d := testutil.MaxAbsDiff(o.F32, want.F32); d > c.tol {
 				t.Fatalf("max |ORT - torch| = %.3g, want <= %g", d, c.tol)
 			} else {
 				t.Logf("max |ORT - torch| = %.3g", d)
@@ -115,7 +97,7 @@ func TestUNetGolden(t *testing.T) {
 // TestFloat16Outputs runs a Cast to float16 (pre-allocated output) with a
 // static shape, a dynamic batch worked out from the inputs, and a caller
 // given shape. ORT's Cast rounds to nearest even, so its bits must equal
-// Float32ToFloat16's; z = x + 1 comes back auto-allocated.
+// half.Float32ToF16's; z = x + 1 comes back auto-allocated.
 func TestFloat16Outputs(t *testing.T) {
 	requireORT(t)
 	x := []float32{0, 1, -2, 0.1, 65504, 65520, 1 + 1.0/2048, 1 + 3.0/2048, 1.0 / (1 << 25), 1.5 / (1 << 25), 3e-5, -7.25}
@@ -141,8 +123,8 @@ func TestFloat16Outputs(t *testing.T) {
 				t.Fatal(err)
 			}
 			y, z := got["y"], got["z"]
-			if y.DType != Float16 || !slices.Equal(y.Shape, c.shape) || !slices.Equal(y.F16, Float32sToFloat16s(x)) {
-				t.Errorf("y = %v %v %#04x, want float16 %v %#04x", y.DType, y.Shape, y.F16, c.shape, Float32sToFloat16s(x))
+			if y.DType != Float16 || !slices.Equal(y.Shape, c.shape) || !slices.Equal(y.F16, half.Float32sToF16s(x)) {
+				t.Errorf("y = %v %v %#04x, want float16 %v %#04x", y.DType, y.Shape, y.F16, c.shape, half.Float32sToF16s(x))
 			}
 			for i, v := range z.F32 {
 				if v != x[i]+1 {
@@ -180,7 +162,7 @@ func TestFloat16Input(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := Float16sToFloat32s(h); !slices.Equal(got["f"].F32, want) {
+	if want := half.F16sToFloat32s(h); !slices.Equal(got["f"].F32, want) {
 		t.Fatalf("f = %v, want %v", got["f"].F32, want)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	onnxruntime "github.com/yalue/onnxruntime_go"
+
+	"github.com/tomebench/tomebench/internal/half"
 )
 
 // DType is the element type of a Tensor.
@@ -51,7 +53,7 @@ func dtypeFromORT(t onnxruntime.TensorElementDataType) DType {
 
 // A Tensor is a dense, C-ordered array passed to or returned by Session.Run.
 // Exactly one data slice, the one matching DType, is set; float16 values are
-// IEEE half-precision bit patterns (see Float32ToFloat16).
+// IEEE half-precision bit patterns (see package internal/half).
 type Tensor struct {
 	DType DType
 	Shape []int64
@@ -124,7 +126,7 @@ func (t *Tensor) Float32s() []float32 {
 	case Float32:
 		return t.F32
 	case Float16:
-		return Float16sToFloat32s(t.F16)
+		return half.F16sToFloat32s(t.F16)
 	case Int32:
 		out := make([]float32, len(t.I32))
 		for i, v := range t.I32 {

@@ -17,8 +17,8 @@
 // file and the problem; no input makes the parser panic (see FuzzFromBytes).
 //
 // Float32 converts F32, F64, F16 and BF16 tensors to []float32; the half-precision
-// conversions (F16ToFloat32, Float32ToF16, BF16ToFloat32, Float32ToBF16) are exact for
-// subnormals, infinities and NaN and round to nearest even.
+// conversions (package internal/half) are exact for subnormals, infinities and NaN and
+// round to nearest even.
 //
 // Write (or Encode) produces files that the Python safetensors package reads: tensors are
 // laid out by decreasing element size, then name, and the header is padded to a multiple

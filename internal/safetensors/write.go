@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+
+	"github.com/tomebench/tomebench/internal/half"
 )
 
 // A Tensor is one named tensor to write: raw little-endian data in C order.
@@ -32,24 +34,24 @@ func NewF32(name string, shape []int, v []float32) Tensor {
 	return Tensor{Name: name, DType: F32, Shape: append([]int(nil), shape...), Data: b}
 }
 
-// NewF16 makes an F16 Tensor from v, rounding each value with Float32ToF16. It panics if
-// len(v) is not the product of shape.
+// NewF16 makes an F16 Tensor from v, rounding each value with half.Float32ToF16. It
+// panics if len(v) is not the product of shape.
 func NewF16(name string, shape []int, v []float32) Tensor {
 	checkLen(name, shape, len(v))
 	b := make([]byte, 2*len(v))
 	for i, x := range v {
-		binary.LittleEndian.PutUint16(b[2*i:], Float32ToF16(x))
+		binary.LittleEndian.PutUint16(b[2*i:], half.Float32ToF16(x))
 	}
 	return Tensor{Name: name, DType: F16, Shape: append([]int(nil), shape...), Data: b}
 }
 
-// NewBF16 makes a BF16 Tensor from v, rounding each value with Float32ToBF16. It panics
-// if len(v) is not the product of shape.
+// NewBF16 makes a BF16 Tensor from v, rounding each value with half.Float32ToBF16. It
+// panics if len(v) is not the product of shape.
 func NewBF16(name string, shape []int, v []float32) Tensor {
 	checkLen(name, shape, len(v))
 	b := make([]byte, 2*len(v))
 	for i, x := range v {
-		binary.LittleEndian.PutUint16(b[2*i:], Float32ToBF16(x))
+		binary.LittleEndian.PutUint16(b[2*i:], half.Float32ToBF16(x))
 	}
 	return Tensor{Name: name, DType: BF16, Shape: append([]int(nil), shape...), Data: b}
 }

@@ -246,56 +246,17 @@ func (m *machine) step(op byte) error {
 		}
 		// Dicts (OrderedDict's _metadata) and tensors take no state we need.
 	case 'q', 'r', 'p': // BINPUT, LONG_BINPUT, PUT
-		var i int64
-		switch op {
-		case 'q':
-			b, err := r.byte()
-			if err != nil {
-				return err
-			}
-			i = int64(b)
-		case 'r':
-			b, err := r.bytes(4)
-			if err != nil {
-				return err
-			}
-			i = int64(uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24)
-		default:
-			s, err := r.line()
-			if err != nil {
-				return err
-			}
-			if i, err = strconv.ParseInt(s, 10, 64); err != nil {
-				return errorf("bad PUT index %q", s)
-			}
+		i, err := memoIndex(r, op, 'q', 'r', "PUT")
+		if err != nil {
+			return err
 		}
 		return m.put(i)
 	case 0x94: // MEMOIZE
 		return m.put(int64(len(m.memo)))
 	case 'h', 'j', 'g': // BINGET, LONG_BINGET, GET
-		var i int64
-		switch op {
-		case 'h':
-			b, err := r.byte()
-			if err != nil {
-				return err
-			}
-			i = int64(b)
-		case 'j':
-			b, err := r.bytes(4)
-			if err != nil {
-				return err
-			}
-			i = int64(uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24)
-		default:
-			s, err := r.line()
-			if err != nil {
-				return err
-			}
-			var perr error
-			if i, perr = strconv.ParseInt(s, 10, 64); perr != nil {
-				return errorf("bad GET index %q", s)
-			}
+		i, err := memoIndex(r, op, 'h', 'j', "GET")
+		if err != nil {
+			return err
 		}
 		return m.get(i)
 	case 'Q', 'P': // BINPERSID, PERSID
@@ -396,4 +357,30 @@ func kind(v any) string {
 		return "storage"
 	}
 	return fmt.Sprintf("%T", v)
+}
+
+// memoIndex reads the memo index that follows a PUT or GET opcode: one byte after the
+// short form (BINPUT, BINGET), four little-endian bytes after the long one (LONG_*),
+// else a decimal line (the text forms PUT and GET, named name in errors).
+func memoIndex(r *reader, op, short, long byte, name string) (int64, error) {
+	switch op {
+	case short:
+		b, err := r.byte()
+		return int64(b), err
+	case long:
+		b, err := r.bytes(4)
+		if err != nil {
+			return 0, err
+		}
+		return int64(uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24), nil
+	}
+	s, err := r.line()
+	if err != nil {
+		return 0, err
+	}
+	i, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return 0, errorf("bad %s index %q", name, s)
+	}
+	return i, nil
 }

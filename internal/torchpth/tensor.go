@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+
+	"github.com/tomebench/tomebench/internal/half"
 )
 
 // A DType is a tensor element type, named as torch names it ("float32", "int64", …).
@@ -73,9 +75,9 @@ func (t *Tensor) Float32s() []float32 {
 		case Float64:
 			out[i] = float32(math.Float64frombits(binary.LittleEndian.Uint64(b[8*i:])))
 		case Float16:
-			out[i] = halfToFloat32(binary.LittleEndian.Uint16(b[2*i:]))
+			out[i] = half.F16ToFloat32(binary.LittleEndian.Uint16(b[2*i:]))
 		case BFloat16:
-			out[i] = math.Float32frombits(uint32(binary.LittleEndian.Uint16(b[2*i:])) << 16)
+			out[i] = half.BF16ToFloat32(binary.LittleEndian.Uint16(b[2*i:]))
 		default:
 			out[i] = float32(t.int64At(i))
 		}
@@ -110,25 +112,6 @@ func (t *Tensor) int64At(i int) int64 {
 		return int64(int8(b[i]))
 	}
 	return int64(b[i])
-}
-
-func halfToFloat32(h uint16) float32 {
-	sign := uint32(h>>15) << 31
-	exp := uint32(h>>10) & 0x1f
-	frac := uint32(h) & 0x3ff
-	switch {
-	case exp == 0x1f:
-		return math.Float32frombits(sign | 0x7f800000 | frac<<13)
-	case exp == 0 && frac == 0:
-		return math.Float32frombits(sign)
-	case exp == 0: // subnormal: frac·2⁻²⁴
-		f := float32(frac) / (1 << 24)
-		if sign != 0 {
-			f = -f
-		}
-		return f
-	}
-	return math.Float32frombits(sign | (exp+112)<<23 | frac<<13)
 }
 
 // storageRef is a storage named by a persistent id; data arrives later (legacy) or is

@@ -11,6 +11,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -64,7 +65,7 @@ func TestLoadFirst6(t *testing.T) {
 			}
 			for _, k := range sd.Keys {
 				tt, row := sd.Tensors[k], table[k]
-				if string(tt.DType) != row.DType || !equalInts(tt.Shape, row.Shape) {
+				if string(tt.DType) != row.DType || !slices.Equal(tt.Shape, row.Shape) {
 					t.Errorf("%s: %s%v, want %s%v", k, tt.DType, tt.Shape, row.DType, row.Shape)
 				}
 				sum := sha256.Sum256(tt.Data)
@@ -84,18 +85,6 @@ func TestLoadFirst6(t *testing.T) {
 			}
 		})
 	}
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestBadFiles checks that truncated and foreign files give a *FormatError that names

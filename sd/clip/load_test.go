@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -48,7 +49,7 @@ func TestLoadSD2PadAndMaxLength(t *testing.T) {
 	row := tok.EncodeBatch([]string{"Hello, World!"}, 0)[0]
 	// [sot] hello , world !</w> [eot] then zeros (ids_pad0.npy row 1002, CLIP's behaviour).
 	want := []int64{49406, 3306, 267, 1002, 256, 49407, 0}
-	if len(row) != 64 || !equal64(row[:7], want) || row[63] != 0 {
+	if len(row) != 64 || !slices.Equal(row[:7], want) || row[63] != 0 {
 		t.Errorf("row = %v, want 64 ids starting %v, zero padded", row, want)
 	}
 }

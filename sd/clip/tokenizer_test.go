@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/tomebench/tomebench/internal/npy"
@@ -72,7 +73,7 @@ func TestEncodeFixture(t *testing.T) {
 		bad := 0
 		for i, row := range got {
 			w := want.I64[i*77 : (i+1)*77]
-			if !equal64(row, w) {
+			if !slices.Equal(row, w) {
 				bad++
 				if bad <= 5 {
 					t.Errorf("%s row %d (%s) %q:\n got %v\nwant %v", c.file, i, strs[i].Name, strs[i].Text, row, w)
@@ -84,32 +85,8 @@ func TestEncodeFixture(t *testing.T) {
 		}
 	}
 	for _, s := range strs {
-		if got := tok.Encode(s.Text); !equalInts(got, s.BPEIDs) {
+		if got := tok.Encode(s.Text); !slices.Equal(got, s.BPEIDs) {
 			t.Errorf("Encode(%q) [%s] = %v, want %v", s.Text, s.Name, got, s.BPEIDs)
 		}
 	}
-}
-
-func equal64(a, b []int64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/tomebench/tomebench/internal/ort"
+	"github.com/tomebench/tomebench/internal/testutil"
 	"github.com/tomebench/tomebench/sd/diffusers"
 )
 
@@ -21,9 +22,9 @@ func TestTextEncoderGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer w.Close()
-	ids := readNPY(t, filepath.Join(dir, "input_ids.npy"))
-	last := readNPY(t, filepath.Join(dir, "last_hidden_state.npy"))
-	pooled := readNPY(t, filepath.Join(dir, "pooler_output.npy"))
+	ids := testutil.ReadNPY(t, filepath.Join(dir, "input_ids.npy"))
+	last := testutil.ReadNPY(t, filepath.Join(dir, "last_hidden_state.npy"))
+	pooled := testutil.ReadNPY(t, filepath.Join(dir, "pooler_output.npy"))
 	for _, tc := range []struct {
 		name string
 		opt  Options
@@ -72,8 +73,8 @@ func TestVAEDecoderGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer w.Close()
-	z := readNPY(t, filepath.Join(dir, "latent_scaled.npy"))
-	want := readNPY(t, filepath.Join(dir, "sample.npy"))
+	z := testutil.ReadNPY(t, filepath.Join(dir, "latent_scaled.npy"))
+	want := testutil.ReadNPY(t, filepath.Join(dir, "sample.npy"))
 	for _, tc := range []struct {
 		name string
 		opt  Options

@@ -54,37 +54,22 @@ func Convert(src, out string, opt ConvertOptions) (*Converted, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkOut(out); err != nil {
-		return nil, err
-	}
-	tmp, err := os.MkdirTemp(filepath.Dir(filepath.Clean(out)), "."+filepath.Base(out)+".tmp-")
-	if err != nil {
-		return nil, err
-	}
-	ok := false
-	defer func() {
-		if !ok {
-			os.RemoveAll(tmp)
-		}
-	}()
 	res := &Converted{Out: out}
-	if isFile(filepath.Join(src, "model_index.json")) {
-		err = convertPipeline(src, tmp, opt, res)
-	} else {
-		var w *Written
-		w, err = convertComponent(src, tmp, opt, 0)
+	var tmp string
+	err = writeFolder(out, func(dir string) error {
+		tmp = dir
+		if isFile(filepath.Join(src, "model_index.json")) {
+			return convertPipeline(src, dir, opt, res)
+		}
+		w, err := convertComponent(src, dir, opt, 0)
 		if w != nil {
 			res.Components = append(res.Components, w)
 		}
-	}
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
-	os.Remove(out) // an empty folder may stand in the way
-	if err := os.Rename(tmp, out); err != nil {
-		return nil, err
-	}
-	ok = true
 	for _, w := range res.Components {
 		w.Model = filepath.Join(out, strings.TrimPrefix(w.Model, tmp))
 		if w.Weights != "" {
@@ -92,19 +77,6 @@ func Convert(src, out string, opt ConvertOptions) (*Converted, error) {
 		}
 	}
 	return res, nil
-}
-
-func checkOut(out string) error {
-	ents, err := os.ReadDir(out)
-	switch {
-	case os.IsNotExist(err):
-		return nil
-	case err != nil:
-		return err
-	case len(ents) > 0:
-		return fmt.Errorf("models: output folder %s exists and is not empty", out)
-	}
-	return nil
 }
 
 func (o ConvertOptions) latent(downscale int) Options {

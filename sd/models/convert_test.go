@@ -9,6 +9,7 @@ import (
 	"github.com/tomebench/tomebench/internal/npy"
 	"github.com/tomebench/tomebench/internal/ort"
 	"github.com/tomebench/tomebench/internal/ort/orttest"
+	"github.com/tomebench/tomebench/internal/testutil"
 )
 
 var tinyPipeline = filepath.Join(fixtures, "pipeline/tiny_pipeline")
@@ -58,16 +59,16 @@ func TestConvertPipeline(t *testing.T) {
 
 	run := filepath.Join(tinyPipeline, "run")
 	u := openSession(t, filepath.Join(out, "unet/model.onnx"))
-	emb := readNPY(t, filepath.Join(run, "prompt_embeds.npy"))
+	emb := testutil.ReadNPY(t, filepath.Join(run, "prompt_embeds.npy"))
 	got, err := u.Run(map[string]*ort.Tensor{
-		UNetSample:              f32Tensor(slice0(readNPY(t, filepath.Join(run, "unet_in_sample.npy")))),
-		UNetTimestep:            ort.NewFloat32([]int64{1}, []float32{float32(readNPY(t, filepath.Join(run, "unet_in_timestep.npy")).Int64s()[0])}),
+		UNetSample:              f32Tensor(slice0(testutil.ReadNPY(t, filepath.Join(run, "unet_in_sample.npy")))),
+		UNetTimestep:            ort.NewFloat32([]int64{1}, []float32{float32(testutil.ReadNPY(t, filepath.Join(run, "unet_in_timestep.npy")).Int64s()[0])}),
 		UNetEncoderHiddenStates: f32Tensor(emb),
 	}, []string{UNetOutSample})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := slice0(readNPY(t, filepath.Join(run, "unet_out.npy")))
+	want := slice0(testutil.ReadNPY(t, filepath.Join(run, "unet_out.npy")))
 	if d := maxAbsDiff(t, got[UNetOutSample].Float32s(), want.Float32s()); d > 1e-4 {
 		t.Errorf("unet: max abs diff %.3g > 1e-4", d)
 	} else {
@@ -77,7 +78,7 @@ func TestConvertPipeline(t *testing.T) {
 	te := openSession(t, filepath.Join(out, "text_encoder/model.onnx"))
 	var ids []int32
 	for _, f := range []string{"input_ids_uncond.npy", "input_ids_cond.npy"} {
-		for _, v := range readNPY(t, filepath.Join(run, f)).Int64s() {
+		for _, v := range testutil.ReadNPY(t, filepath.Join(run, f)).Int64s() {
 			ids = append(ids, int32(v))
 		}
 	}
@@ -129,16 +130,16 @@ func TestConvertUNetComponent(t *testing.T) {
 	if in := s.Inputs(); in[0].Name != UNetSample || in[0].Shape[2] != 32 || in[0].Shape[3] != 32 {
 		t.Errorf("inputs %+v", in)
 	}
-	sample := readNPY(t, filepath.Join(tinyGolden, "sample.npy"))
+	sample := testutil.ReadNPY(t, filepath.Join(tinyGolden, "sample.npy"))
 	got, err := s.Run(map[string]*ort.Tensor{
 		UNetSample:              f32Tensor(sample),
-		UNetTimestep:            f32Tensor(readNPY(t, filepath.Join(tinyGolden, "timestep.npy"))),
-		UNetEncoderHiddenStates: f32Tensor(readNPY(t, filepath.Join(tinyGolden, "encoder_hidden_states.npy"))),
+		UNetTimestep:            f32Tensor(testutil.ReadNPY(t, filepath.Join(tinyGolden, "timestep.npy"))),
+		UNetEncoderHiddenStates: f32Tensor(testutil.ReadNPY(t, filepath.Join(tinyGolden, "encoder_hidden_states.npy"))),
 	}, []string{UNetOutSample})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := readNPY(t, filepath.Join(tinyGolden, "out_unpatched.npy"))
+	want := testutil.ReadNPY(t, filepath.Join(tinyGolden, "out_unpatched.npy"))
 	if d := maxAbsDiff(t, got[UNetOutSample].Float32s(), want.Float32s()); d > 2e-2 {
 		t.Errorf("fp16 unet from disk: max abs diff %.3g > 2e-2", d)
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math"
 
+	"github.com/tomebench/tomebench/internal/half"
 	"github.com/tomebench/tomebench/internal/onnx"
 )
 
@@ -11,11 +12,11 @@ import (
 // graphs, and graph inputs and outputs in the IO type.
 
 // floatBytes encodes v as little-endian float32 or float16.
-func floatBytes(v []float32, half bool) []byte {
-	if half {
+func floatBytes(v []float32, f16 bool) []byte {
+	if f16 {
 		b := make([]byte, 2*len(v))
 		for i, x := range v {
-			binary.LittleEndian.PutUint16(b[2*i:], onnx.Float32ToHalf(x))
+			binary.LittleEndian.PutUint16(b[2*i:], half.Float32ToF16(x))
 		}
 		return b
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/tomebench/tomebench/internal/ort"
+	"github.com/tomebench/tomebench/internal/testutil"
 	"github.com/tomebench/tomebench/sd/diffusers"
 )
 
@@ -13,10 +14,10 @@ import (
 // (torch's out_unpatched, which the fp32 graph matches to ~2e-6).
 func TestUNetFloat16(t *testing.T) {
 	cfg, w := loadTinyUNet(t)
-	sample := readNPY(t, filepath.Join(tinyGolden, "sample.npy"))
-	ehs := readNPY(t, filepath.Join(tinyGolden, "encoder_hidden_states.npy"))
-	ts := readNPY(t, filepath.Join(tinyGolden, "timestep.npy"))
-	want := readNPY(t, filepath.Join(tinyGolden, "out_unpatched.npy"))
+	sample := testutil.ReadNPY(t, filepath.Join(tinyGolden, "sample.npy"))
+	ehs := testutil.ReadNPY(t, filepath.Join(tinyGolden, "encoder_hidden_states.npy"))
+	ts := testutil.ReadNPY(t, filepath.Join(tinyGolden, "timestep.npy"))
+	want := testutil.ReadNPY(t, filepath.Join(tinyGolden, "out_unpatched.npy"))
 	for _, tc := range []struct {
 		name string
 		opt  Options
@@ -56,14 +57,14 @@ func TestTextEncoderVAEFloat16(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(fixtures, "pipeline/text_encoder")
-	ids := readNPY(t, filepath.Join(dir, "input_ids.npy"))
+	ids := testutil.ReadNPY(t, filepath.Join(dir, "input_ids.npy"))
 	v := make([]int32, 0, 8*77)
 	for _, x := range ids.Int64s() {
 		v = append(v, int32(x))
 	}
 	out := runModelShapes(t, m, map[string]*ort.Tensor{TextInputIDs: ort.NewInt32([]int64{8, 77}, v)},
 		map[string][]int64{TextLastHiddenState: {8, 77, 32}, TextPoolerOutput: {8, 32}}, TextLastHiddenState, TextPoolerOutput)
-	d := maxAbsDiff(t, out[TextLastHiddenState].Float32s(), readNPY(t, filepath.Join(dir, "last_hidden_state.npy")).Float32s())
+	d := maxAbsDiff(t, out[TextLastHiddenState].Float32s(), testutil.ReadNPY(t, filepath.Join(dir, "last_hidden_state.npy")).Float32s())
 	t.Logf("text encoder fp16: max diff %.3g", d)
 	if d > 2e-2 {
 		t.Errorf("text encoder fp16: max abs diff %.3g > 2e-2", d)
@@ -75,9 +76,9 @@ func TestTextEncoderVAEFloat16(t *testing.T) {
 		t.Fatal(err)
 	}
 	vdir := filepath.Join(fixtures, "pipeline/vae")
-	o := runModelShapes(t, m, map[string]*ort.Tensor{VAELatentSample: f16Tensor(readNPY(t, filepath.Join(vdir, "latent_scaled.npy")))},
+	o := runModelShapes(t, m, map[string]*ort.Tensor{VAELatentSample: f16Tensor(testutil.ReadNPY(t, filepath.Join(vdir, "latent_scaled.npy")))},
 		map[string][]int64{VAESample: {1, 3, 16, 16}}, VAESample)
-	d = maxAbsDiff(t, o[VAESample].Float32s(), readNPY(t, filepath.Join(vdir, "sample.npy")).Float32s())
+	d = maxAbsDiff(t, o[VAESample].Float32s(), testutil.ReadNPY(t, filepath.Join(vdir, "sample.npy")).Float32s())
 	t.Logf("vae decoder fp16: max diff %.3g", d)
 	if d > 2e-2 {
 		t.Errorf("vae fp16: max abs diff %.3g > 2e-2", d)

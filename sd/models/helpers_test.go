@@ -1,13 +1,14 @@
 package models
 
 import (
-	"math"
 	"testing"
 
+	"github.com/tomebench/tomebench/internal/half"
 	"github.com/tomebench/tomebench/internal/npy"
 	"github.com/tomebench/tomebench/internal/onnx"
 	"github.com/tomebench/tomebench/internal/ort"
 	"github.com/tomebench/tomebench/internal/ort/orttest"
+	"github.com/tomebench/tomebench/internal/testutil"
 )
 
 const fixtures = "../../../shared/fixtures"
@@ -23,14 +24,7 @@ func runModel(t *testing.T, m *onnx.Model, in map[string]*ort.Tensor, outs ...st
 func runModelShapes(t *testing.T, m *onnx.Model, in map[string]*ort.Tensor, shapes map[string][]int64, outs ...string) map[string]*ort.Tensor {
 	t.Helper()
 	orttest.Require(t)
-	b, err := m.Marshal()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := ort.NewSessionFromBytes(b, ort.SessionOptions{Threads: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := orttest.NewSession(t, m, ort.SessionOptions{Threads: 2})
 	defer s.Close()
 	res, err := s.RunWithShapes(in, outs, shapes)
 	if err != nil {
@@ -39,41 +33,21 @@ func runModelShapes(t *testing.T, m *onnx.Model, in map[string]*ort.Tensor, shap
 	return res
 }
 
-func readNPY(t *testing.T, path string) *npy.Array {
-	t.Helper()
-	a, err := npy.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return a
-}
-
 func f32Tensor(a *npy.Array) *ort.Tensor {
-	shape := make([]int64, len(a.Shape))
-	for i, d := range a.Shape {
-		shape[i] = int64(d)
-	}
-	return ort.NewFloat32(shape, a.Float32s())
+	return ort.NewFloat32(testutil.Shape64(a.Shape), a.Float32s())
 }
 
 func f16Tensor(a *npy.Array) *ort.Tensor {
 	t := f32Tensor(a)
-	return ort.NewFloat16(t.Shape, ort.Float32sToFloat16s(t.F32))
+	return ort.NewFloat16(t.Shape, half.Float32sToF16s(t.F32))
 }
 
-// maxAbsDiff returns max |a−b| (NaN counts as infinite).
+// maxAbsDiff is testutil.MaxAbsDiff (NaN counts as infinite) that stops the test when
+// the lengths differ.
 func maxAbsDiff(t *testing.T, a, b []float32) float64 {
 	t.Helper()
 	if len(a) != len(b) {
 		t.Fatalf("lengths differ: %d vs %d", len(a), len(b))
 	}
-	var m float64
-	for i := range a {
-		d := math.Abs(float64(a[i]) - float64(b[i]))
-		if math.IsNaN(d) {
-			return math.Inf(1)
-		}
-		m = max(m, d)
-	}
-	return m
+	return testutil.MaxAbsDiff(a, b)
 }

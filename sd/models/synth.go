@@ -50,20 +50,15 @@ func Synth(out string, opt SynthOptions) (*Synthesized, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkOut(out); err != nil {
-		return nil, err
-	}
-	tmp, err := os.MkdirTemp(filepath.Dir(filepath.Clean(out)), "."+filepath.Base(out)+".tmp-")
-	if err != nil {
-		return nil, err
-	}
-	ok := false
-	defer func() {
-		if !ok {
-			os.RemoveAll(tmp)
-		}
-	}()
 	res := &Synthesized{Dir: out, Arch: arch, Params: map[string]int64{}}
+	if err := writeFolder(out, func(dir string) error { return synthInto(dir, arch, ucfg, tcfg, vcfg, opt, res) }); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// synthInto writes the pipeline folder's files into dir, recording sizes in res.
+func synthInto(dir string, arch Arch, ucfg, tcfg, vcfg Config, opt SynthOptions, res *Synthesized) error {
 	comps := []struct {
 		dir, weights, config string
 		cfg                  Config
@@ -76,18 +71,18 @@ func Synth(out string, opt SynthOptions) (*Synthesized, error) {
 		start := time.Now()
 		ps, err := SynthParams(c.cfg)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		d := filepath.Join(tmp, c.dir)
+		d := filepath.Join(dir, c.dir)
 		if err := os.MkdirAll(d, 0o755); err != nil {
-			return nil, err
+			return err
 		}
 		if err := os.WriteFile(filepath.Join(d, "config.json"), []byte(c.config+"\n"), 0o644); err != nil {
-			return nil, err
+			return err
 		}
 		n, err := writeSynthSafetensors(filepath.Join(d, c.weights), ps, opt.Seed)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		res.Params[c.dir] = numParams(ps)
 		res.Bytes += n
@@ -95,24 +90,16 @@ func Synth(out string, opt SynthOptions) (*Synthesized, error) {
 			fmt.Fprintf(opt.Log, "%s: %d parameters, %.1f MB, %.1fs\n", c.dir, numParams(ps), float64(n)/1e6, time.Since(start).Seconds())
 		}
 	}
-	if err := writeTokenizer(filepath.Join(tmp, "tokenizer"), arch.PadToken); err != nil {
-		return nil, err
+	if err := writeTokenizer(filepath.Join(dir, "tokenizer"), arch.PadToken); err != nil {
+		return err
 	}
-	if err := os.MkdirAll(filepath.Join(tmp, "scheduler"), 0o755); err != nil {
-		return nil, err
+	if err := os.MkdirAll(filepath.Join(dir, "scheduler"), 0o755); err != nil {
+		return err
 	}
-	if err := os.WriteFile(filepath.Join(tmp, "scheduler", "scheduler_config.json"), []byte(pndmConfig), 0o644); err != nil {
-		return nil, err
+	if err := os.WriteFile(filepath.Join(dir, "scheduler", "scheduler_config.json"), []byte(pndmConfig), 0o644); err != nil {
+		return err
 	}
-	if err := os.WriteFile(filepath.Join(tmp, "model_index.json"), []byte(pipelineIndex), 0o644); err != nil {
-		return nil, err
-	}
-	os.Remove(out)
-	if err := os.Rename(tmp, out); err != nil {
-		return nil, err
-	}
-	ok = true
-	return res, nil
+	return os.WriteFile(filepath.Join(dir, "model_index.json"), []byte(pipelineIndex), 0o644)
 }
 
 // writeTokenizer writes the embedded CLIP tokenizer files into dir, with pad as the pad

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/tomebench/tomebench/internal/ort"
+	"github.com/tomebench/tomebench/internal/testutil"
 	"github.com/tomebench/tomebench/tome"
 )
 
@@ -92,14 +93,14 @@ func TestBuiltUNetToMeGoldens(t *testing.T) {
 				t.Fatal(err)
 			}
 			in := map[string]*ort.Tensor{
-				UNetSample:              f32Tensor(readNPY(t, filepath.Join(tinyGolden, run.Inputs+".npy"))),
-				UNetTimestep:            f32Tensor(readNPY(t, filepath.Join(tinyGolden, "timestep.npy"))),
-				UNetEncoderHiddenStates: f32Tensor(readNPY(t, filepath.Join(tinyGolden, "encoder_hidden_states.npy"))),
+				UNetSample:              f32Tensor(testutil.ReadNPY(t, filepath.Join(tinyGolden, run.Inputs+".npy"))),
+				UNetTimestep:            f32Tensor(testutil.ReadNPY(t, filepath.Join(tinyGolden, "timestep.npy"))),
+				UNetEncoderHiddenStates: f32Tensor(testutil.ReadNPY(t, filepath.Join(tinyGolden, "encoder_hidden_states.npy"))),
 			}
 			draws := 0
 			for k, c := range run.Calls {
 				if c.RandIdx != nil {
-					a := readNPY(t, filepath.Join(tinyGolden, c.RandIdx.File))
+					a := testutil.ReadNPY(t, filepath.Join(tinyGolden, c.RandIdx.File))
 					in[tome.RandInputName(k)] = ort.NewInt64([]int64{int64(a.Shape[0]), int64(a.Shape[1])}, a.Int64s())
 					draws++
 				}
@@ -108,7 +109,7 @@ func TestBuiltUNetToMeGoldens(t *testing.T) {
 				t.Fatalf("patched %d blocks with %d rand inputs; tomesd merged in %d calls with %d draws", rep.Patched, len(rep.RandInputs), len(run.Calls), draws)
 			}
 			out := runModel(t, m, in, UNetOutSample)[UNetOutSample]
-			d := maxAbsDiff(t, out.Float32s(), readNPY(t, filepath.Join(tinyGolden, run.Output+".npy")).Float32s())
+			d := maxAbsDiff(t, out.Float32s(), testutil.ReadNPY(t, filepath.Join(tinyGolden, run.Output+".npy")).Float32s())
 			t.Logf("max |patched built UNet − tomesd| = %.3g (%d blocks)", d, rep.Patched)
 			if d > tc.tol {
 				t.Errorf("max abs diff %.3g > %g", d, tc.tol)

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/tomebench/tomebench/internal/ort"
+	"github.com/tomebench/tomebench/internal/testutil"
 	"github.com/tomebench/tomebench/sd/diffusers"
 )
 
@@ -29,8 +30,8 @@ func loadTinyUNet(t *testing.T) (*diffusers.UNetConfig, *diffusers.Weights) {
 // (unet/tiny-sd15/golden: out_unpatched from UNet2DConditionModel in diffusers 0.19.3).
 func TestUNetGolden(t *testing.T) {
 	cfg, w := loadTinyUNet(t)
-	ehs := readNPY(t, filepath.Join(tinyGolden, "encoder_hidden_states.npy"))
-	ts := readNPY(t, filepath.Join(tinyGolden, "timestep.npy"))
+	ehs := testutil.ReadNPY(t, filepath.Join(tinyGolden, "encoder_hidden_states.npy"))
+	ts := testutil.ReadNPY(t, filepath.Join(tinyGolden, "timestep.npy"))
 	cases := []struct {
 		name, sample, want string
 		opt                Options
@@ -49,8 +50,8 @@ func TestUNetGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			sample := readNPY(t, filepath.Join(tinyGolden, tc.sample+".npy"))
-			want := readNPY(t, filepath.Join(tinyGolden, tc.want+".npy"))
+			sample := testutil.ReadNPY(t, filepath.Join(tinyGolden, tc.sample+".npy"))
+			want := testutil.ReadNPY(t, filepath.Join(tinyGolden, tc.want+".npy"))
 			tsT := f32Tensor(ts)
 			if tc.opt.TimestepInt64 {
 				tsT = ort.NewInt64(tsT.Shape, []int64{981, 981})

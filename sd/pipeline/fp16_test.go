@@ -6,6 +6,7 @@ import (
 
 	"github.com/tomebench/tomebench/internal/ort"
 	"github.com/tomebench/tomebench/internal/ort/orttest"
+	"github.com/tomebench/tomebench/internal/testutil"
 )
 
 // TestGoldenFP16 converts tiny_pipeline to float16 (weights and activations, float16
@@ -37,7 +38,7 @@ func TestGoldenFP16(t *testing.T) {
 		{"image", g.res.Pixels, "image.npy", 2e-3},
 	}
 	for _, c := range cases {
-		d := maxAbs(c.got, readNpy(t, filepath.Join(run, c.file)).Float32s())
+		d := testutil.MaxAbsDiff(c.got, testutil.ReadNPY(t, filepath.Join(run, c.file)).Float32s())
 		t.Logf("%s: max abs diff %.3g from diffusers' float32 run", c.name, d)
 		if d > c.tol {
 			t.Errorf("%s: max abs diff %.3g > %g", c.name, d, c.tol)

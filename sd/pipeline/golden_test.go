@@ -7,9 +7,9 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/tomebench/tomebench/internal/npy"
 	"github.com/tomebench/tomebench/internal/ort"
 	"github.com/tomebench/tomebench/internal/ort/orttest"
+	"github.com/tomebench/tomebench/internal/testutil"
 )
 
 // fixtures is the shared reference data, relative to this package.
@@ -77,26 +77,6 @@ func mkParent(t *testing.T, path string) {
 	}
 }
 
-func readNpy(t *testing.T, path string) *npy.Array {
-	t.Helper()
-	a, err := npy.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return a
-}
-
-func maxAbs(a, b []float32) float64 {
-	if len(a) != len(b) {
-		return math.Inf(1)
-	}
-	d := 0.0
-	for i := range a {
-		d = max(d, math.Abs(float64(a[i])-float64(b[i])))
-	}
-	return d
-}
-
 // goldenRun records every tensor of one Generate call on the tiny pipeline's golden
 // request.
 type goldenRun struct {
@@ -119,7 +99,7 @@ func runGolden(t *testing.T, p *Pipeline) *goldenRun {
 		Width:         64,
 		Steps:         20,
 		GuidanceScale: 7.5,
-		Latents:       readNpy(t, filepath.Join(run, "latents_init.npy")).Float32s(),
+		Latents:       testutil.ReadNPY(t, filepath.Join(run, "latents_init.npy")).Float32s(),
 		BeforeUNet: func(step int, ts float64, feeds map[string]*ort.Tensor) error {
 			g.samples = append(g.samples, slices.Clone(feeds[sample].Float32s()))
 			g.timesteps = append(g.timesteps, slices.Clone(feeds[timestep].Float32s()))
@@ -147,11 +127,11 @@ func checkGolden(t *testing.T, g *goldenRun) {
 	t.Helper()
 	run := filepath.Join(tinyPipeline, "run")
 	for i, f := range []string{"input_ids_uncond.npy", "input_ids_cond.npy"} {
-		if want := readNpy(t, filepath.Join(run, f)).Int64s(); !slices.Equal(g.ids[i], want) {
+		if want := testutil.ReadNPY(t, filepath.Join(run, f)).Int64s(); !slices.Equal(g.ids[i], want) {
 			t.Errorf("%s: got %v, want %v", f, g.ids[i], want)
 		}
 	}
-	wantT := readNpy(t, filepath.Join(run, "timesteps.npy")).Int64s()
+	wantT := testutil.ReadNPY(t, filepath.Join(run, "timesteps.npy")).Int64s()
 	if len(g.res.Timesteps) != len(wantT) {
 		t.Fatalf("%d timesteps, diffusers has %d", len(g.res.Timesteps), len(wantT))
 	}
@@ -165,12 +145,12 @@ func checkGolden(t *testing.T, g *goldenRun) {
 		t.Fatalf("%d UNet calls and %d steps, want %d each", len(g.samples), len(g.latents), n)
 	}
 	per := func(name string) func(i int) []float32 {
-		a := readNpy(t, filepath.Join(run, name+".npy"))
+		a := testutil.ReadNPY(t, filepath.Join(run, name+".npy"))
 		all := a.Float32s()
 		size := len(all) / a.Shape[0]
 		return func(i int) []float32 { return all[i*size : (i+1)*size] }
 	}
-	embeds := readNpy(t, filepath.Join(run, "prompt_embeds.npy")).Float32s()
+	embeds := testutil.ReadNPY(t, filepath.Join(run, "prompt_embeds.npy")).Float32s()
 	cases := []struct {
 		name string
 		tol  float64
@@ -187,7 +167,7 @@ func checkGolden(t *testing.T, g *goldenRun) {
 		{"unet_out", 1e-4, func(i int) []float32 { return g.preds[i] }, per("unet_out"), true},
 		{"guided_eps", 1e-4, func(i int) []float32 { return g.guided[i] }, per("guided_eps"), true},
 		{"latents_after_step", 1e-4, func(i int) []float32 { return g.latents[i] }, per("latents_after_step"), true},
-		{"image", 1e-4, func(int) []float32 { return g.res.Pixels }, func(int) []float32 { return readNpy(t, filepath.Join(run, "image.npy")).Float32s() }, false},
+		{"image", 1e-4, func(int) []float32 { return g.res.Pixels }, func(int) []float32 { return testutil.ReadNPY(t, filepath.Join(run, "image.npy")).Float32s() }, false},
 	}
 	for _, c := range cases {
 		steps := 1
@@ -196,7 +176,7 @@ func checkGolden(t *testing.T, g *goldenRun) {
 		}
 		worst, at := 0.0, 0
 		for i := range steps {
-			if d := maxAbs(c.got(i), c.want(i)); d > worst || math.IsInf(d, 1) {
+			if d := testutil.MaxAbsDiff(c.got(i), c.want(i)); d > worst || math.IsInf(d, 1) {
 				worst, at = d, i
 			}
 		}

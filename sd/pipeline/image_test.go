@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/tomebench/tomebench/internal/testutil"
 )
 
 // vaeFixture is a tiny AutoencoderKL's decoder run by diffusers v0.19.3
@@ -18,18 +20,18 @@ var vaeFixture = filepath.Join(fixtures, "pipeline", "vae")
 // (x*255).round(). All three are computed exactly as torch and numpy do, so the
 // tolerance is 0.
 func TestPostprocessFixture(t *testing.T) {
-	latent := readNpy(t, filepath.Join(vaeFixture, "latent.npy")).Float32s()
-	if got, want := unscale(latent, 0.18215), readNpy(t, filepath.Join(vaeFixture, "latent_scaled.npy")).Float32s(); maxAbs(got, want) != 0 {
-		t.Errorf("latent/0.18215: max abs diff %g from torch", maxAbs(got, want))
+	latent := testutil.ReadNPY(t, filepath.Join(vaeFixture, "latent.npy")).Float32s()
+	if got, want := unscale(latent, 0.18215), testutil.ReadNPY(t, filepath.Join(vaeFixture, "latent_scaled.npy")).Float32s(); testutil.MaxAbsDiff(got, want) != 0 {
+		t.Errorf("latent/0.18215: max abs diff %g from torch", testutil.MaxAbsDiff(got, want))
 	}
-	sample := readNpy(t, filepath.Join(vaeFixture, "sample.npy"))
+	sample := testutil.ReadNPY(t, filepath.Join(vaeFixture, "sample.npy"))
 	B, H, W := sample.Shape[0], sample.Shape[2], sample.Shape[3]
 	pixels := postprocess(sample.Float32s(), B, H, W)
-	if want := readNpy(t, filepath.Join(vaeFixture, "image_np.npy")).Float32s(); maxAbs(pixels, want) != 0 {
-		t.Errorf("postprocess: max abs diff %g from diffusers' image_np", maxAbs(pixels, want))
+	if want := testutil.ReadNPY(t, filepath.Join(vaeFixture, "image_np.npy")).Float32s(); testutil.MaxAbsDiff(pixels, want) != 0 {
+		t.Errorf("postprocess: max abs diff %g from diffusers' image_np", testutil.MaxAbsDiff(pixels, want))
 	}
 	img := toRGB8(pixels, B, H, W)[0]
-	want := readNpy(t, filepath.Join(vaeFixture, "image_uint8.npy")).U8
+	want := testutil.ReadNPY(t, filepath.Join(vaeFixture, "image_uint8.npy")).U8
 	var got []byte
 	for p := range H * W {
 		got = append(got, img.Pix[p*4:p*4+3]...)

@@ -3,13 +3,14 @@ package pipeline
 import (
 	"fmt"
 
+	"github.com/tomebench/tomebench/internal/half"
 	"github.com/tomebench/tomebench/internal/ort"
 )
 
 // floatTensor returns data as a tensor of the float type dt (float32 or float16).
 func floatTensor(dt ort.DType, shape []int64, data []float32) *ort.Tensor {
 	if dt == ort.Float16 {
-		return ort.NewFloat16(shape, ort.Float32sToFloat16s(data))
+		return ort.NewFloat16(shape, half.Float32sToF16s(data))
 	}
 	return ort.NewFloat32(shape, data)
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/tomebench/tomebench/internal/ort"
 	"github.com/tomebench/tomebench/internal/ort/orttest"
+	"github.com/tomebench/tomebench/internal/testutil"
 	"github.com/tomebench/tomebench/tome"
 )
 
@@ -95,11 +96,11 @@ func TestToMe(t *testing.T) {
 	if len(plainLog.calls[0]) != 0 {
 		t.Errorf("unpatched UNet was fed %v", plainLog.calls[0])
 	}
-	if d := maxAbs(a.Pixels, plain.Pixels); d < 1e-3 {
+	if d := testutil.MaxAbsDiff(a.Pixels, plain.Pixels); d < 1e-3 {
 		t.Errorf("ToMe at ratio 0.5 changed the image by only %g", d)
 	}
 	if !slices.Equal(a.Pixels, b.Pixels) {
-		t.Errorf("same seed, different images (max abs diff %g)", maxAbs(a.Pixels, b.Pixels))
+		t.Errorf("same seed, different images (max abs diff %g)", testutil.MaxAbsDiff(a.Pixels, b.Pixels))
 	}
 	if slices.Equal(a.Pixels, c.Pixels) {
 		t.Error("seeds 3 and 4 gave the same image")

@@ -25,13 +25,7 @@ func NewDDIM(cfg Config) (*DDIM, error) {
 	if cfg.Thresholding {
 		return nil, &ConfigError{Msg: "DDIMScheduler with thresholding=true is not implemented"}
 	}
-	if err := checkPrediction(cfg, ClassDDIM); err != nil {
-		return nil, err
-	}
-	if _, err := spacedTimesteps(cfg.spacingOr("leading"), cfg.NumTrainTimesteps, 1, 0, true); err != nil {
-		return nil, err
-	}
-	s, err := newSchedule(cfg)
+	s, err := checkedSchedule(cfg, ClassDDIM, cfg.spacingOr("leading"), true)
 	if err != nil {
 		return nil, err
 	}
@@ -47,12 +41,7 @@ func NewDDIM(cfg Config) (*DDIM, error) {
 
 // SetTimesteps implements Scheduler.
 func (d *DDIM) SetTimesteps(n int) {
-	checkSteps(n, d.cfg.NumTrainTimesteps)
-	ts, err := spacedTimesteps(d.cfg.spacingOr("leading"), d.cfg.NumTrainTimesteps, n, d.cfg.StepsOffset, true)
-	if err != nil {
-		panic("schedulers: " + err.Error()) // checked in NewDDIM
-	}
-	d.timesteps = reversed(ts)
+	d.timesteps = reversed(stepTimesteps(d.cfg, d.cfg.spacingOr("leading"), n, true))
 	d.numSteps = n
 }
 

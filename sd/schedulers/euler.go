@@ -28,14 +28,8 @@ func NewEuler(cfg Config) (*Euler, error) {
 	if it := cfg.InterpolationType; it != "" && it != "linear" {
 		return nil, &ConfigError{Msg: fmt.Sprintf("EulerDiscreteScheduler interpolation_type %q is not implemented (linear)", it)}
 	}
-	if err := checkPrediction(cfg, ClassEuler); err != nil {
-		return nil, err
-	}
 	spacing := cfg.spacingOr("linspace")
-	if _, err := spacedTimesteps(spacing, cfg.NumTrainTimesteps, 1, 0, false); err != nil {
-		return nil, err
-	}
-	s, err := newSchedule(cfg)
+	s, err := checkedSchedule(cfg, ClassEuler, spacing, false)
 	if err != nil {
 		return nil, err
 	}
@@ -55,12 +49,7 @@ func (e *Euler) trainSigmas() []float32 {
 // descending), sigmas = np.interp(timesteps, arange(T), train sigmas) in float64, then
 // float32 with a final 0 appended.
 func (e *Euler) SetTimesteps(n int) {
-	checkSteps(n, e.cfg.NumTrainTimesteps)
-	ts, err := spacedTimesteps(e.spacing, e.cfg.NumTrainTimesteps, n, e.cfg.StepsOffset, false)
-	if err != nil {
-		panic("schedulers: " + err.Error()) // checked in NewEuler
-	}
-	e.timesteps = reversed(ts)
+	e.timesteps = reversed(stepTimesteps(e.cfg, e.spacing, n, false))
 	train := e.trainSigmas()
 	e.sigmas = make([]float32, n+1)
 	for i, t := range e.timesteps {

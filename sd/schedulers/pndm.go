@@ -25,13 +25,7 @@ func NewPNDM(cfg Config) (*PNDM, error) {
 	if !cfg.SkipPRKSteps {
 		return nil, &ConfigError{Msg: "PNDMScheduler with skip_prk_steps=false (Runge-Kutta warm-up) is not implemented"}
 	}
-	if err := checkPrediction(cfg, ClassPNDM); err != nil {
-		return nil, err
-	}
-	if _, err := spacedTimesteps(cfg.spacingOr("leading"), cfg.NumTrainTimesteps, 1, 0, true); err != nil {
-		return nil, err
-	}
-	s, err := newSchedule(cfg)
+	s, err := checkedSchedule(cfg, ClassPNDM, cfg.spacingOr("leading"), true)
 	if err != nil {
 		return nil, err
 	}
@@ -45,11 +39,7 @@ func NewPNDM(cfg Config) (*PNDM, error) {
 // SetTimesteps implements Scheduler. With skip_prk_steps the schedule is
 // ts[:-1], ts[-2], ts[-1] reversed: the second-highest timestep appears twice.
 func (p *PNDM) SetTimesteps(n int) {
-	checkSteps(n, p.cfg.NumTrainTimesteps)
-	ts, err := spacedTimesteps(p.cfg.spacingOr("leading"), p.cfg.NumTrainTimesteps, n, p.cfg.StepsOffset, true)
-	if err != nil {
-		panic("schedulers: " + err.Error()) // checked in NewPNDM
-	}
+	ts := stepTimesteps(p.cfg, p.cfg.spacingOr("leading"), n, true)
 	plms := append(append(append([]float64{}, ts[:n-1]...), ts[max(n-2, 0):n-1]...), ts[n-1])
 	p.timesteps = reversed(plms)
 	p.numSteps = n

@@ -89,3 +89,28 @@ func checkSteps(n, numTrain int) {
 		panic(fmt.Sprintf("schedulers: SetTimesteps(%d): need 1 <= steps <= num_train_timesteps (%d)", n, numTrain))
 	}
 }
+
+// checkedSchedule does what every constructor does before its own settings: it checks
+// the prediction type (for the class named in errors) and the timestep spacing
+// (integral timesteps or not), then builds the noise schedule.
+func checkedSchedule(c Config, class, spacing string, integral bool) (schedule, error) {
+	if err := checkPrediction(c, class); err != nil {
+		return schedule{}, err
+	}
+	if _, err := spacedTimesteps(spacing, c.NumTrainTimesteps, 1, 0, integral); err != nil {
+		return schedule{}, err
+	}
+	return newSchedule(c)
+}
+
+// stepTimesteps is spacedTimesteps for SetTimesteps(n): it panics on a bad n (a caller
+// mistake) and cannot fail otherwise, the spacing having been checked by
+// checkedSchedule in the constructor.
+func stepTimesteps(c Config, spacing string, n int, integral bool) []float64 {
+	checkSteps(n, c.NumTrainTimesteps)
+	ts, err := spacedTimesteps(spacing, c.NumTrainTimesteps, n, c.StepsOffset, integral)
+	if err != nil {
+		panic("schedulers: " + err.Error()) // checked in the constructor
+	}
+	return ts
+}

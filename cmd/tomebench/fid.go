@@ -25,16 +25,18 @@ var fidCommand = &command{
 
 // fidReport is the --json output of tomebench fid.
 type fidReport struct {
-	FID      float64    `json:"fid"`
-	Method   string     `json:"method"`
-	Dims     int        `json:"dims"`
-	Inputs   []fidInput `json:"inputs"`
-	MeanTerm float64    `json:"mean_term"`
-	Trace1   float64    `json:"trace1"`
-	Trace2   float64    `json:"trace2"`
-	TrSqrt   float64    `json:"tr_sqrt"`
-	KID      *kidReport `json:"kid,omitempty"`
-	Warnings []string   `json:"warnings"`
+	FID      float64         `json:"fid"`
+	Method   string          `json:"method"`
+	Dims     int             `json:"dims"`
+	Inputs   []fidInput      `json:"inputs"`
+	MeanTerm float64         `json:"mean_term"`
+	Trace1   float64         `json:"trace1"`
+	Trace2   float64         `json:"trace2"`
+	TrSqrt   float64         `json:"tr_sqrt"`
+	KID      *kidReport      `json:"kid,omitempty"`
+	Interval *intervalReport `json:"interval,omitempty"`
+	FIDInf   *fidInfReport   `json:"fid_inf,omitempty"`
+	Warnings []string        `json:"warnings"`
 }
 
 type fidInput struct {
@@ -50,6 +52,26 @@ type kidReport struct {
 	SubsetSize int     `json:"subset_size"`
 }
 
+// intervalReport summarises FIDs over repeated subsamples (--interval).
+type intervalReport struct {
+	Size  int     `json:"size"`
+	Reps  int     `json:"reps"`
+	Mean  float64 `json:"mean"`
+	Std   float64 `json:"std"`
+	Lo    float64 `json:"lo"`
+	Hi    float64 `json:"hi"`
+	Level float64 `json:"level"`
+}
+
+// fidInfReport is the 1/N extrapolation of FID (--fid-inf).
+type fidInfReport struct {
+	FIDInf float64   `json:"fid_inf"`
+	Slope  float64   `json:"slope"`
+	R2     float64   `json:"r2"`
+	Sizes  []int     `json:"sizes"`
+	FIDs   []float64 `json:"fids"`
+}
+
 func runFID(e *env, fs *flag.FlagSet, args []string) error {
 	var ff featureFlags
 	ff.register(fs)
@@ -57,6 +79,10 @@ func runFID(e *env, fs *flag.FlagSet, args []string) error {
 	kid := fs.Bool("kid", false, "also compute KID (needs image folders, not statistics)")
 	asJSON := fs.Bool("json", false, "print a JSON report instead of text")
 	method := fs.String("method", "exact", "exact, or pytorch-fid to reproduce its scipy sqrtm value")
+	interval := fs.Int("interval", 0, "also report the spread of the FID over --reps subsamples of this many images per set, drawn without replacement (needs image folders)")
+	reps := fs.Int("reps", 20, "subsamples for --interval")
+	fidInf := fs.Int("fid-inf", 0, "also extrapolate FID to infinitely many PATH1 images (Chong & Forsyth 2020) from this many subsample sizes between n/5 and n (needs image folders)")
+	seed := fs.Uint64("seed", 0, "seed for the subsamples of --kid, --interval and --fid-inf")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -83,8 +109,12 @@ func runFID(e *env, fs *flag.FlagSet, args []string) error {
 			"--dims", strconv.Itoa(ff.dims), "--batch-size", strconv.Itoa(ff.batch), "--weights", ff.weights,
 			"--provider", ff.provider, "--threads", strconv.Itoa(ff.threads)})
 	}
-	if *kid && (isStats(pos[0]) || isStats(pos[1])) {
-		return usagef("--kid needs the features, so both paths must be image folders")
+	needFeatures := *kid || *interval > 0 || *fidInf > 0
+	if needFeatures && (isStats(pos[0]) || isStats(pos[1])) {
+		return usagef("--kid, --interval and --fid-inf need the features, so both paths must be image folders")
+	}
+	if *interval < 0 || *reps < 2 || *fidInf < 0 || *fidInf == 1 {
+		return usagef("--interval must be >= 0, --reps >= 2 and --fid-inf 0 or >= 2")
 	}
 	src := &features{e: e, f: ff}
 	defer src.close()
@@ -102,7 +132,7 @@ func runFID(e *env, fs *flag.FlagSet, args []string) error {
 		if st, err := os.Stat(p); err != nil || !st.IsDir() {
 			return fmt.Errorf("%s: not an image folder or an .npz statistics file", p)
 		}
-		if stats[i], feats[i], err = src.folder(p, *kid, m == fid.Exact); err != nil {
+		if stats[i], feats[i], err = src.folder(p, needFeatures, m == fid.Exact); err != nil {
 			return err
 		}
 		rep.Inputs = append(rep.Inputs, fidInput{Path: p, Kind: "images", Images: stats[i].N})
@@ -125,9 +155,30 @@ func runFID(e *env, fs *flag.FlagSet, args []string) error {
 		rep.Warnings = append(rep.Warnings, w.Error())
 	}
 	if *kid {
-		k := fid.KID(feats[0], feats[1], fid.KIDOptions{})
+		k := fid.KID(feats[0], feats[1], fid.KIDOptions{Seed: *seed})
 		rep.KID = &kidReport{k.Mean, k.Std, k.Subsets, k.SubsetSize}
 		for _, w := range k.Warnings {
+			rep.Warnings = append(rep.Warnings, w.Error())
+		}
+	}
+	if *interval > 0 {
+		iv, err := fid.SubsampleInterval(feats[0], feats[1], *interval, *reps, 0.95, *seed)
+		if err != nil {
+			return err
+		}
+		rep.Interval = &intervalReport{iv.Size, len(iv.FIDs), iv.Mean, iv.Std, iv.Lo, iv.Hi, iv.Level}
+		for _, w := range iv.Warnings {
+			rep.Warnings = append(rep.Warnings, w.Error())
+		}
+	}
+	if *fidInf > 0 {
+		n, _ := feats[0].Dims()
+		ex, err := fid.FIDInfinity(feats[0], feats[1], fidInfSizes(n, *fidInf), *seed)
+		if err != nil {
+			return err
+		}
+		rep.FIDInf = &fidInfReport{ex.FIDInf, ex.Slope, ex.R2, ex.Sizes, ex.FIDs}
+		for _, w := range ex.Warnings {
 			rep.Warnings = append(rep.Warnings, w.Error())
 		}
 	}
@@ -149,8 +200,27 @@ func runFID(e *env, fs *flag.FlagSet, args []string) error {
 	if rep.KID != nil {
 		fmt.Fprintf(e.stdout, "KID: %s ± %s (%d subsets of %d)\n", fmtFloat(rep.KID.Mean), fmtFloat(rep.KID.Std), rep.KID.Subsets, rep.KID.SubsetSize)
 	}
+	if iv := rep.Interval; iv != nil {
+		fmt.Fprintf(e.stdout, "FID over %d subsamples of %d images: mean %s, std %s, %g%% range [%s, %s]\n",
+			iv.Reps, iv.Size, fmtFloat(iv.Mean), fmtFloat(iv.Std), 100*iv.Level, fmtFloat(iv.Lo), fmtFloat(iv.Hi))
+	}
+	if fi := rep.FIDInf; fi != nil {
+		fmt.Fprintf(e.stdout, "FID∞: %s (FID_N = FID∞ + %s/N over N = %v, R² %.4f)\n", fmtFloat(fi.FIDInf), fmtFloat(fi.Slope), fi.Sizes, fi.R2)
+	}
 	fmt.Fprintf(e.stdout, "FID: %s\n", fmtFloat(rep.FID))
 	return nil
+}
+
+// fidInfSizes spreads k subsample sizes evenly in 1/N between n/5 and n (the fit is
+// linear in 1/N), at least 2 images each.
+func fidInfSizes(n, k int) []int {
+	lo := max(n/5, 2)
+	sizes := make([]int, k)
+	for i := range sizes {
+		inv := 1/float64(lo) + (1/float64(n)-1/float64(lo))*float64(i)/float64(k-1)
+		sizes[i] = min(n, max(2, int(1/inv+0.5)))
+	}
+	return sizes
 }
 
 // fmtFloat prints the shortest decimal that reads back as v (Python's repr).

@@ -82,9 +82,9 @@ func TestFIDCommand(t *testing.T) {
 	if code, _, errOut := tomebench("stats", "--weights", "formula:det", dirA, "--out", npz); code != 0 {
 		t.Fatalf("stats: exit %d: %s", code, errOut)
 	}
-	code, out, errOut = tomebench("fid", "--json", "--kid", "--weights", "formula:det", dirA, dirB)
+	code, out, errOut = tomebench("fid", "--json", "--kid", "--interval", "3", "--reps", "4", "--fid-inf", "3", "--weights", "formula:det", dirA, dirB)
 	if code != 0 {
-		t.Fatalf("fid --json --kid: exit %d: %s", code, errOut)
+		t.Fatalf("fid --json --kid --interval --fid-inf: exit %d: %s", code, errOut)
 	}
 	var rep fidReport
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
@@ -92,6 +92,13 @@ func TestFIDCommand(t *testing.T) {
 	}
 	if rep.FID != got || rep.KID == nil || rep.KID.SubsetSize != n || len(rep.Inputs) != 2 || rep.Inputs[0].Images != n {
 		t.Errorf("JSON report %+v, want FID %v, KID over subsets of %d", rep, got, n)
+	}
+	if iv := rep.Interval; iv == nil || iv.Size != 3 || iv.Reps != 4 || !(iv.Lo <= iv.Mean && iv.Mean <= iv.Hi) {
+		t.Errorf("interval %+v, want 4 subsamples of 3 with lo <= mean <= hi", iv)
+	}
+	// FID∞'s largest size is all n images of PATH1 against all of PATH2: the FID itself.
+	if fi := rep.FIDInf; fi == nil || len(fi.Sizes) != 3 || fi.Sizes[2] != n || math.Abs(fi.FIDs[2]-got) > 1e-9*got {
+		t.Errorf("fid_inf %+v, want 3 sizes ending at %d with FID_%d = %v", fi, n, n, got)
 	}
 	// From the .npz the statistics route is taken (pivoted Cholesky, fid.Frechet);
 	// from two small folders the samples route (fid.FrechetFeatures): equal to round-off.
@@ -112,7 +119,9 @@ func TestFIDUsage(t *testing.T) {
 		want string
 	}{
 		{[]string{"fid", dir}, 2, "want two paths"},
-		{[]string{"fid", "--kid", "a.npz", dir}, 2, "--kid needs"},
+		{[]string{"fid", "--kid", "a.npz", dir}, 2, "--kid, --interval and --fid-inf need"},
+		{[]string{"fid", "--interval", "10", dir, "b.npz"}, 2, "need the features"},
+		{[]string{"fid", "--fid-inf", "1", dir, dir}, 2, "--fid-inf 0 or >= 2"},
 		{[]string{"fid", "--dims", "100", dir, dir}, 2, "--dims 100"},
 		{[]string{"fid", "--method", "scipy", dir, dir}, 2, "--method"},
 		{[]string{"fid", "--save-stats", "a.npz", dir}, 2, "--save-stats"},

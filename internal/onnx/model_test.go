@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
@@ -110,6 +111,19 @@ func TestExternalDataSave(t *testing.T) {
 	b, err := os.Stat(filepath.Join(filepath.Dir(other), loc))
 	if err != nil || !os.SameFile(a, b) {
 		t.Errorf("moved model refers to %q, not the original weights file", loc)
+	}
+
+	// Where the weights cannot be linked in (here: the name is taken by another file),
+	// Save fails with a clear error and leaves nothing behind.
+	blocked := filepath.Join(dir, "blocked")
+	os.MkdirAll(blocked, 0o755)
+	os.WriteFile(filepath.Join(blocked, "weights.pb"), []byte("other"), 0o644)
+	err = again.Save(filepath.Join(blocked, "model.onnx"), SaveOptions{})
+	if err == nil || !strings.Contains(err.Error(), "only inside the model's folder") {
+		t.Errorf("save next to a foreign weights.pb: %v", err)
+	}
+	if ents, _ := os.ReadDir(blocked); len(ents) != 1 {
+		t.Errorf("failed save left %d files in %s, want only the foreign weights.pb", len(ents), blocked)
 	}
 }
 

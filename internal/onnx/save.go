@@ -31,10 +31,12 @@ const maxProto = 1<<31 - 1
 // so a failure leaves no half-written model behind. Afterwards m.Dir is path's folder and
 // external references are relative to it.
 //
-// External files that the model keeps referring to are not copied: a model saved into
-// another folder refers to them by a relative path (../orig/weights.pb). ONNX Runtime
-// refuses locations outside the model's folder, so Save hard-links such files into the
-// new folder when it can (same file system) and otherwise refers to them relatively.
+// External files that the model keeps referring to are not copied. ONNX Runtime refuses
+// external data outside the model's folder ("External data path escapes model
+// directory", checked with 1.29), so a model saved into another folder gets a hard link
+// to each such file beside it. Where no link can be made (another file system, or the
+// name is taken by a different file) Save fails and says so: save beside the weights,
+// or set ExternalData to write a copy.
 func (m *Model) Save(path string, opts SaveOptions) error {
 	dir := filepath.Dir(path)
 	if opts.ExternalThreshold <= 0 {
@@ -60,7 +62,9 @@ func (m *Model) Save(path string, opts SaveOptions) error {
 		if err := wm.relocate(m.Dir, dir); err != nil {
 			return err
 		}
-		if err := wm.linkEscaping(dir); err != nil {
+		links, err := wm.linkEscaping(dir)
+		cleanup = append(cleanup, links...)
+		if err != nil {
 			return err
 		}
 	}
@@ -120,9 +124,9 @@ func (m *Model) writeExternal(dir string, opts SaveOptions) (string, error) {
 	})
 }
 
-// linkEscaping makes external files outside dir reachable from inside it by hard links,
-// where the file system allows, and points the tensors at the links.
-func (m *Model) linkEscaping(dir string) error {
+// linkEscaping makes external files outside dir reachable from inside it by hard links
+// and points the tensors at the links. It returns the links it created.
+func (m *Model) linkEscaping(dir string) (created []string, err error) {
 	linked := map[string]string{}
 	for _, t := range m.Proto.Graph.GetInitializer() {
 		r, ok := External(t)
@@ -136,20 +140,19 @@ func (m *Model) linkEscaping(dir string) error {
 			dst := filepath.Join(dir, name)
 			if _, err := os.Stat(dst); err == nil {
 				if !sameFile(src, dst) {
-					// Occupied by another file: keep the relative reference.
-					linked[r.Location] = r.Location
-					continue
+					return created, fmt.Errorf("onnx: cannot refer to the weights %s from %s: %s is another file (ONNX Runtime reads external data only inside the model's folder); save beside the weights or with SaveOptions.ExternalData", src, dir, dst)
 				}
 			} else if err := os.Link(src, dst); err != nil {
-				linked[r.Location] = r.Location
-				continue
+				return created, fmt.Errorf("onnx: cannot link the weights %s into %s (%v; ONNX Runtime reads external data only inside the model's folder): save beside the weights, on the same file system, or with SaveOptions.ExternalData to write a copy", src, dir, err)
+			} else {
+				created = append(created, dst)
 			}
 			linked[r.Location] = name
 		}
 		r.Location = name
 		setExternalRef(t, r)
 	}
-	return nil
+	return created, nil
 }
 
 func sameFile(a, b string) bool {

@@ -244,16 +244,6 @@ func psdFactor(s *Stats) ([]float64, int) {
 	return b, r
 }
 
-func transpose(a []float64, m, n int) []float64 {
-	t := make([]float64, m*n)
-	for i := 0; i < m; i++ {
-		for j := 0; j < n; j++ {
-			t[j*m+i] = a[i*n+j]
-		}
-	}
-	return t
-}
-
 func meanTerm(mu1, mu2 []float64) float64 {
 	var s neumaier
 	for i := range mu1 {

@@ -148,13 +148,7 @@ func (m *machine) step(op byte) error {
 		}
 		m.push(&list{items: items})
 	case 'a', 'e': // APPEND, APPENDS
-		var items []any
-		var err error
-		if op == 'a' {
-			items, err = m.popN(1)
-		} else {
-			items, err = m.popMark()
-		}
+		items, err := m.popItems(op == 'a', 1)
 		if err != nil {
 			return err
 		}
@@ -180,13 +174,7 @@ func (m *machine) step(op byte) error {
 		}
 		m.push(d)
 	case 's', 'u': // SETITEM, SETITEMS
-		var items []any
-		var err error
-		if op == 's' {
-			items, err = m.popN(2)
-		} else {
-			items, err = m.popMark()
-		}
+		items, err := m.popItems(op == 's', 2)
 		if err != nil {
 			return err
 		}
@@ -383,4 +371,14 @@ func memoIndex(r *reader, op, short, long byte, name string) (int64, error) {
 		return 0, errorf("bad %s index %q", name, s)
 	}
 	return i, nil
+}
+
+// popItems pops the operands of an opcode that has a single form (the top n values)
+// and a batch form (everything down to the last MARK): APPEND/APPENDS,
+// SETITEM/SETITEMS.
+func (m *machine) popItems(single bool, n int) ([]any, error) {
+	if single {
+		return m.popN(n)
+	}
+	return m.popMark()
 }

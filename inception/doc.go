@@ -14,7 +14,8 @@
 //     pools with count_include_pad=False in the A, C and E_1 blocks, a max pool in E_2,
 //     BatchNorm eps 0.001. Feature outputs are spatially averaged when larger than 1×1,
 //     as get_activations does. BatchNorm is folded into the convolutions in float64.
-//  4. Extractor: batches of up to BatchSize images through ORT, with a progress bar.
+//  4. Extractor: batches of up to BatchSize images through ORT, cancellable by a
+//     context, reporting progress to an optional callback (the package draws nothing).
 //
 // Weights: the real file (WeightsFile, 95 MB) is looked for in tomebench's cache and in
 // torch.hub's, downloaded from WeightsURL with its sha256 checked when missing

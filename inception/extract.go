@@ -1,10 +1,8 @@
 package inception
 
 import (
+	"context"
 	"fmt"
-	"io"
-
-	"github.com/schollz/progressbar/v3"
 
 	"github.com/tomebench/tomebench/internal/ort"
 	"github.com/tomebench/tomebench/internal/torchpth"
@@ -20,8 +18,10 @@ type Config struct {
 	BatchSize int
 	// Session configures ONNX Runtime (threads, provider).
 	Session ort.SessionOptions
-	// Progress, when set, receives a progress bar (usually os.Stderr).
-	Progress io.Writer
+	// Progress, when set, is called by Files with the number of images done and the
+	// total: once with done = 0 before the first batch, then after each batch. The
+	// package draws nothing; a command line draws its own bar from these calls.
+	Progress func(done, total int)
 }
 
 // An Extractor computes Inception features of images with ONNX Runtime.
@@ -29,7 +29,7 @@ type Extractor struct {
 	sess  *ort.Session
 	dims  int
 	batch int
-	prog  io.Writer
+	prog  func(done, total int)
 }
 
 // NewExtractor builds the network over the state_dict sd (Build) and opens it in ONNX
@@ -95,18 +95,19 @@ func (e *Extractor) Batch(images []*Tensor) ([][]float32, error) {
 }
 
 // Files decodes each file (LoadImage), runs the network in batches and calls each
-// with the file's index and features, in file order. It stops at the first error.
-func (e *Extractor) Files(files []string, each func(i int, features []float32) error) error {
-	var bar *progressbar.ProgressBar
+// with the file's index and features, in file order. It stops at the first error, and
+// when ctx is done (checked before each image is decoded and each batch is run) it
+// returns ctx.Err().
+func (e *Extractor) Files(ctx context.Context, files []string, each func(i int, features []float32) error) error {
 	if e.prog != nil {
-		bar = progressbar.NewOptions(len(files), progressbar.OptionSetWriter(e.prog),
-			progressbar.OptionSetDescription("inception features"), progressbar.OptionShowCount(),
-			progressbar.OptionSetPredictTime(true), progressbar.OptionClearOnFinish())
-		defer bar.Finish()
+		e.prog(0, len(files))
 	}
 	var pending []*Tensor
 	start := 0
 	flush := func() error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		rows, err := e.Batch(pending)
 		if err != nil {
 			return err
@@ -116,14 +117,17 @@ func (e *Extractor) Files(files []string, each func(i int, features []float32) e
 				return err
 			}
 		}
-		if bar != nil {
-			bar.Add(len(rows))
-		}
 		start += len(pending)
 		pending = pending[:0]
+		if e.prog != nil {
+			e.prog(start, len(files))
+		}
 		return nil
 	}
 	for _, f := range files {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		im, err := LoadImage(f)
 		if err != nil {
 			return err
@@ -134,6 +138,9 @@ func (e *Extractor) Files(files []string, each func(i int, features []float32) e
 			}
 		}
 		pending = append(pending, im)
+	}
+	if len(pending) == 0 {
+		return nil
 	}
 	return flush()
 }

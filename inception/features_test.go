@@ -1,6 +1,7 @@
 package inception
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"os"
@@ -61,7 +62,7 @@ func TestSetFeatures(t *testing.T) {
 		got := make([]float64, n*2048)
 		start := time.Now()
 		worst := 0.0
-		err = e.Files(files, func(i int, f []float32) error {
+		err = e.Files(context.Background(), files, func(i int, f []float32) error {
 			r := relErr(f, wf[i*2048:(i+1)*2048])
 			worst = max(worst, r)
 			if r > 1e-4 {

@@ -13,6 +13,7 @@ type command struct {
 	name    string
 	args    string // argument synopsis after the flags, e.g. "MODEL.onnx"
 	summary string
+	hidden  bool // left out of `tomebench help` (internal commands)
 	// run parses args with fs (which already knows --help) and does the work.
 	run func(e *env, fs *flag.FlagSet, args []string) error
 }
@@ -27,6 +28,10 @@ var commands []*command
 
 func init() {
 	commands = []*command{
+		runCommand,
+		planCommand,
+		mergeCommand,
+		reportCommand,
 		doctorCommand,
 		installORTCommand,
 		execCommand,
@@ -37,6 +42,7 @@ func init() {
 		synthCommand,
 		fidCommand,
 		statsCommand,
+		variantCommand,
 	}
 }
 
@@ -93,6 +99,9 @@ func printHelp(w io.Writer) {
 		width = max(width, len(c.name))
 	}
 	for _, c := range commands {
+		if c.hidden {
+			continue
+		}
 		first, _, _ := strings.Cut(c.summary, "\n")
 		fmt.Fprintf(w, "\t%-*s  %s\n", width, c.name, first)
 	}

@@ -12,6 +12,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/tomebench/tomebench/fid"
+	"github.com/tomebench/tomebench/fideval"
 	"github.com/tomebench/tomebench/internal/npy"
 	"github.com/tomebench/tomebench/internal/ort/orttest"
 )
@@ -86,7 +87,7 @@ func TestFIDCommand(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("fid --json --kid --interval --fid-inf: exit %d: %s", code, errOut)
 	}
-	var rep fidReport
+	var rep fideval.Report
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("%v in %s", err, out)
 	}

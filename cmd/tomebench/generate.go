@@ -1,8 +1,11 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
+	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
 
@@ -10,7 +13,6 @@ import (
 
 	"github.com/tomebench/tomebench/internal/npy"
 	"github.com/tomebench/tomebench/sd/pipeline"
-	"github.com/tomebench/tomebench/tome"
 )
 
 var generateCommand = &command{
@@ -41,15 +43,8 @@ func runGenerate(e *env, fs *flag.FlagSet, args []string) error {
 	threads := fs.Int("threads", 0, "intra-op threads (0: ONNX Runtime's default)")
 	cacheDir := fs.String("cache-dir", "", "where converted diffusers folders are kept (default ~/.cache/tomebench/converted)")
 	quiet := fs.Bool("quiet", false, "no progress bar")
-	to := tome.DefaultOptions()
-	ratio := fs.Float64("ratio", 0, "ToMe merge ratio (0: no ToMe)")
-	fs.IntVar(&to.MaxDownsample, "max-downsample", to.MaxDownsample, "ToMe: merge in blocks at most this many times downsampled")
-	fs.IntVar(&to.SX, "sx", to.SX, "ToMe: partition stride along x")
-	fs.IntVar(&to.SY, "sy", to.SY, "ToMe: partition stride along y")
-	noRand := fs.Bool("no-rand", false, "ToMe: top-left dst tokens instead of random ones")
-	fs.BoolVar(&to.MergeAttn, "merge-attn", to.MergeAttn, "ToMe: merge around self-attention")
-	fs.BoolVar(&to.MergeCrossAttn, "merge-crossattn", to.MergeCrossAttn, "ToMe: merge around cross-attention")
-	fs.BoolVar(&to.MergeMLP, "merge-mlp", to.MergeMLP, "ToMe: merge around the feed-forward layer")
+	var tf tomeFlags
+	tf.register(fs, 0, "ToMe is opt-in: by default generation runs the unpatched model.")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -75,14 +70,11 @@ func runGenerate(e *env, fs *flag.FlagSet, args []string) error {
 			return usagef("--scheduler %q: want pndm, ddim or euler", *sched)
 		}
 	}
-	opts := pipeline.Options{Provider: *provider, Threads: *threads, Precision: *precision, Scheduler: *sched, CacheDir: *cacheDir}
-	if *ratio != 0 {
-		to.Ratio, to.UseRand = *ratio, !*noRand
-		if err := to.Validate(); err != nil {
-			return usagef("%v", err)
-		}
-		opts.ToMe = &to
+	to, err := tf.options()
+	if err != nil {
+		return err
 	}
+	opts := pipeline.Options{Provider: *provider, Threads: *threads, Precision: *precision, Scheduler: *sched, CacheDir: *cacheDir}
 	req := pipeline.Request{Height: *size, Width: *size, Steps: *steps, GuidanceScale: *guidance, Seed: *seed}
 	for range *batch {
 		req.Prompts = append(req.Prompts, *prompt)
@@ -106,6 +98,9 @@ func runGenerate(e *env, fs *flag.FlagSet, args []string) error {
 		latentHW = a.Shape[2:]
 	}
 
+	// Ctrl-C stops between denoising steps (the pipeline checks ctx before every UNet call).
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
 	p, err := pipeline.Open(*model, opts)
 	if err != nil {
 		return err
@@ -115,11 +110,17 @@ func runGenerate(e *env, fs *flag.FlagSet, args []string) error {
 		_, f := p.VAEScale()
 		req.Height, req.Width = latentHW[0]*f, latentHW[1]*f
 	}
+	if to.Ratio != 0 {
+		u, err := p.PrepareUNet(ctx, &to, req.Height, req.Width)
+		if err != nil {
+			return err
+		}
+		defer u.Close()
+		reportToMe(e, u, to.Ratio)
+		req.UNet = u
+	}
 	var bar *progressbar.ProgressBar
 	req.AfterStep = func(s *pipeline.StepInfo) error {
-		if s.Step == 0 && opts.ToMe != nil {
-			reportToMe(e, s.UNet, *ratio)
-		}
 		if *quiet {
 			return nil
 		}
@@ -130,7 +131,7 @@ func runGenerate(e *env, fs *flag.FlagSet, args []string) error {
 		}
 		return bar.Add(1)
 	}
-	res, err := p.Generate(req)
+	res, err := p.Generate(ctx, req)
 	if err != nil {
 		return err
 	}
@@ -144,20 +145,23 @@ func runGenerate(e *env, fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
-// reportToMe tells on stderr which UNet the first step ran.
+// reportToMe tells on stderr which UNet PrepareUNet made for ratio: how many blocks it
+// patched, the partitions it takes, and the patch's warnings.
 func reportToMe(e *env, u *pipeline.UNet, ratio float64) {
-	if u.Report == nil {
-		fmt.Fprintf(e.stderr, "ToMe ratio %v: no transformer block is eligible; running the unpatched UNet\n", ratio)
-		return
-	}
-	r := u.Report
-	fmt.Fprintf(e.stderr, "ToMe ratio %v: %d of %d transformer blocks patched", ratio, r.Patched, len(r.Blocks))
-	if n := len(r.RandInputs); n > 0 {
+	patched, total := u.Blocks()
+	fmt.Fprintf(e.stderr, "ToMe ratio %v: %d of %d transformer blocks patched", ratio, patched, total)
+	switch r := u.Report; {
+	case u.ToMe == nil:
+		fmt.Fprint(e.stderr, "; running the unpatched UNet")
+	case len(r.RandInputs) > 0:
+		n := len(r.RandInputs)
 		fmt.Fprintf(e.stderr, "; fresh partitions fed to %s..%s on every UNet call", r.RandInputs[0].Name, r.RandInputs[n-1].Name)
 	}
 	fmt.Fprintln(e.stderr)
-	for _, w := range r.Warnings {
-		fmt.Fprintf(e.stderr, "ToMe: %v\n", w)
+	if u.Report != nil {
+		for _, w := range u.Report.Warnings {
+			fmt.Fprintf(e.stderr, "ToMe: %v\n", w)
+		}
 	}
 }
 

@@ -15,7 +15,8 @@ import (
 // TestGenerateSynthTiny generates from a `synth --arch tiny` folder (converted once into
 // a test cache): the same seed writes byte-identical PNGs, another seed or --ratio 0.5
 // another image; --ratio 0.5 runs the patched UNet (its three full-resolution blocks,
-// fed partitions, as stderr reports); --batch and --latents work.
+// fed partitions, as stderr reports) unless no block is eligible; --batch and --latents
+// work.
 func TestGenerateSynthTiny(t *testing.T) {
 	orttest.Require(t)
 	dir := t.TempDir()
@@ -62,6 +63,7 @@ func TestGenerateSynthTiny(t *testing.T) {
 	c, _ := gen("c", "--seed", "2")
 	d, tomeLog := gen("d", "--seed", "1", "--ratio", "0.5")
 	l, _ := gen("l", "--seed", "1", "--latents", latents)
+	n, noneLog := gen("n", "--seed", "1", "--ratio", "0.5", "--merge-attn=false")
 	if !bytes.Equal(read(a), read(b)) {
 		t.Error("same seed: the PNGs differ")
 	}
@@ -77,6 +79,15 @@ func TestGenerateSynthTiny(t *testing.T) {
 	const want = "ToMe ratio 0.5: 3 of 10 transformer blocks patched; fresh partitions fed to tome_rand_idx_0..tome_rand_idx_2 on every UNet call"
 	if !strings.Contains(tomeLog, want) {
 		t.Errorf("--ratio 0.5: stderr %q does not say %q", tomeLog, want)
+	}
+	// No layer to merge around: no block is eligible, the unpatched UNet runs and the
+	// patch's warning is passed on.
+	const wantNone = "ToMe ratio 0.5: 0 of 10 transformer blocks patched; running the unpatched UNet\nToMe: tome: no block patched"
+	if !strings.Contains(noneLog, wantNone) {
+		t.Errorf("--merge-attn=false: stderr %q does not say %q", noneLog, wantNone)
+	}
+	if !bytes.Equal(read(a), read(n)) {
+		t.Error("--ratio 0.5 with no block patched: another PNG than without ToMe")
 	}
 	gen("batch", "--seed", "1", "--batch", "2")
 	b0, b1 := read(filepath.Join(dir, "batch_0.png")), read(filepath.Join(dir, "batch_1.png"))
@@ -102,6 +113,7 @@ func TestGenerateErrors(t *testing.T) {
 		{[]string{"generate", "--model", empty, "--prompt", "p"}, 2, "--out is required"},
 		{[]string{"generate", "--model", empty, "--prompt", "p", "--out", "x.png", "--scheduler", "heun"}, 2, `--scheduler "heun": want pndm, ddim or euler`},
 		{[]string{"generate", "--model", empty, "--prompt", "p", "--out", "x.png", "--ratio", "1.5"}, 2, "ratio 1.5 is outside [0, 1]"},
+		{[]string{"generate", "--model", empty, "--prompt", "p", "--out", "x.png", "--sx", "0"}, 2, "strides sx=0, sy=2 must be at least 1"},
 		{[]string{"generate", "--model", empty, "--prompt", "p", "--out", "x.png"}, 1, "neither an ONNX model folder"},
 		{[]string{"generate", "--model", noUNet, "--prompt", "p", "--out", "x.png"}, 1, filepath.Join(noUNet, "unet", "model.onnx") + ": missing UNet model"},
 	}

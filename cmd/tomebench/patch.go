@@ -27,24 +27,18 @@ var patchCommand = &command{
 	run: runPatch,
 }
 
-// tomeFlags registers the apply_patch flags on fs and returns a function that reads
-// them once fs is parsed.
-func tomeFlags(fs *flag.FlagSet) func() (tome.PatchOptions, error) {
-	d := tome.DefaultOptions()
-	ratio := fs.Float64("ratio", d.Ratio, "fraction of each merged block's tokens to merge away (0 leaves the model unchanged)")
-	maxDown := fs.Int("max-downsample", d.MaxDownsample, "merge only blocks at most this many times smaller than the latent per side")
-	sx := fs.Int("sx", d.SX, "partition stride along width: one dst token per sy×sx cell")
-	sy := fs.Int("sy", d.SY, "partition stride along height")
-	noRand := fs.Bool("no-rand", !d.UseRand, "take each cell's top-left token as dst (no tome_rand_idx inputs)")
-	attn := fs.Bool("merge-attn", d.MergeAttn, "merge around self-attention (attn1)")
-	cross := fs.Bool("merge-crossattn", d.MergeCrossAttn, "merge around cross-attention (attn2)")
-	mlp := fs.Bool("merge-mlp", d.MergeMLP, "merge around the feed-forward layer (ff)")
+// patchFlags registers the ToMe flags (tomeflags.go) and --latent on fs and returns a
+// function that reads them once fs is parsed. --ratio defaults to tomesd's 0.5: a user
+// asking to patch (or to see what a patch would do) wants apply_patch's default.
+func patchFlags(fs *flag.FlagSet) func() (tome.PatchOptions, error) {
+	var tf tomeFlags
+	tf.register(fs, tome.DefaultOptions().Ratio, "The default is tomesd's apply_patch default: asking to patch is asking for ToMe.")
 	latent := fs.String("latent", "", "`HxW` latent size to plan for (default: the static size of the sample input)")
 	return func() (tome.PatchOptions, error) {
-		o := tome.PatchOptions{Options: tome.Options{Ratio: *ratio, MaxDownsample: *maxDown, SX: *sx, SY: *sy,
-			UseRand: !*noRand, MergeAttn: *attn, MergeCrossAttn: *cross, MergeMLP: *mlp}}
-		if err := o.Validate(); err != nil {
-			return o, usagef("%v", err)
+		to, err := tf.options()
+		o := tome.PatchOptions{Options: to}
+		if err != nil {
+			return o, err
 		}
 		if *latent != "" {
 			h, w, ok := strings.Cut(*latent, "x")
@@ -83,7 +77,7 @@ func loadModelArg(fs *flag.FlagSet, args []string, opts func() (tome.PatchOption
 }
 
 func runInspect(e *env, fs *flag.FlagSet, args []string) error {
-	path, m, o, err := loadModelArg(fs, args, tomeFlags(fs), nil)
+	path, m, o, err := loadModelArg(fs, args, patchFlags(fs), nil)
 	if err != nil {
 		return err
 	}
@@ -95,7 +89,7 @@ func runInspect(e *env, fs *flag.FlagSet, args []string) error {
 }
 
 func runPatch(e *env, fs *flag.FlagSet, args []string) error {
-	opts := tomeFlags(fs)
+	opts := patchFlags(fs)
 	out := fs.String("out", "", "`OUT.onnx`: where to write the patched model (required)")
 	path, m, o, err := loadModelArg(fs, args, opts, func() error {
 		if *out == "" {

@@ -4,12 +4,15 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
+	"os"
 	"slices"
-	"strings"
 
-	"gonum.org/v1/gonum/mat"
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
 
 	"github.com/tomebench/tomebench/fid"
+	"github.com/tomebench/tomebench/fideval"
 	"github.com/tomebench/tomebench/inception"
 	"github.com/tomebench/tomebench/internal/ort"
 )
@@ -45,69 +48,37 @@ func (f *featureFlags) check() error {
 	return nil
 }
 
-// features computes statistics (and, when keep, the feature rows) of image folders,
-// opening the network on first use.
-type features struct {
-	e   *env
-	f   featureFlags
-	ext *inception.Extractor
+// evaluator returns the fideval.Evaluator the flags describe, with download messages
+// and a progress bar on e.stderr.
+func (f *featureFlags) evaluator(e *env) (*fideval.Evaluator, error) {
+	return fideval.New(fideval.Config{Dims: f.dims, BatchSize: f.batch, Weights: f.weights,
+		Session: ort.SessionOptions{Provider: f.provider, Threads: f.threads},
+		Log:     e.stderr, Progress: progressBar(e.stderr)})
 }
 
-func (s *features) close() {
-	if s.ext != nil {
-		s.ext.Close()
-	}
-}
-
-// folder returns the statistics of the images in dir, and their features when keep is
-// set or, with small, when there are no more images than dimensions (where the exact
-// FID is cheapest from the features).
-func (s *features) folder(dir string, keep, small bool) (*fid.Stats, *mat.Dense, error) {
-	files, err := inception.ListImages(dir)
-	if err != nil {
-		return nil, nil, err
-	}
-	if len(files) < 2 {
-		return nil, nil, fmt.Errorf("%s: %d images (%s), need at least 2", dir, len(files), strings.Join(inception.ImageExtensions, ", "))
-	}
-	if s.ext == nil {
-		if err := ort.Init(); err != nil {
-			return nil, nil, err
-		}
-		sd, err := inception.LoadWeights(context.Background(), s.f.weights, s.e.stderr)
-		if err != nil {
-			return nil, nil, err
-		}
-		s.ext, err = inception.NewExtractor(sd, inception.Config{Dims: s.f.dims, BatchSize: s.f.batch,
-			Session: ort.SessionOptions{Provider: s.f.provider, Threads: s.f.threads}, Progress: s.e.stderr})
-		if err != nil {
-			return nil, nil, err
-		}
-	}
-	keep = keep || (small && len(files) <= s.f.dims)
-	acc := fid.NewAccumulator(s.f.dims)
-	var rows []float64
-	err = s.ext.Files(files, func(_ int, f []float32) error {
-		acc.AddFloat32(f)
-		if keep {
-			for _, v := range f {
-				rows = append(rows, float64(v))
-			}
-		}
+// progressBar returns a fideval progress callback drawing a bar on w, or nil (no bar)
+// when w is not a terminal.
+func progressBar(w io.Writer) func(done, total int) {
+	f, ok := w.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
 		return nil
-	})
-	if err != nil {
-		return nil, nil, err
 	}
-	var x *mat.Dense
-	if keep {
-		x = mat.NewDense(len(files), s.f.dims, rows)
+	var bar *progressbar.ProgressBar
+	return func(done, total int) {
+		if done == 0 || bar == nil {
+			bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(w),
+				progressbar.OptionSetDescription("inception features"), progressbar.OptionShowCount(),
+				progressbar.OptionSetPredictTime(true), progressbar.OptionClearOnFinish())
+		}
+		bar.Set(done)
+		if done >= total {
+			bar.Finish()
+		}
 	}
-	return acc.Stats(), x, nil
 }
 
 // isStats reports whether path names a statistics file rather than a folder.
-func isStats(path string) bool { return strings.HasSuffix(path, ".npz") }
+func isStats(path string) bool { return fideval.IsStatsFile(path) }
 
 func runStats(e *env, fs *flag.FlagSet, args []string) error {
 	var ff featureFlags
@@ -123,12 +94,16 @@ func runStats(e *env, fs *flag.FlagSet, args []string) error {
 	if err := ff.check(); err != nil {
 		return err
 	}
-	src := &features{e: e, f: ff}
-	defer src.close()
-	st, _, err := src.folder(pos[0], false, false)
+	ev, err := ff.evaluator(e)
 	if err != nil {
 		return err
 	}
+	defer ev.Close()
+	set, err := ev.Folder(context.Background(), pos[0], false)
+	if err != nil {
+		return err
+	}
+	st := set.Stats
 	if err := fid.WriteStats(*out, st); err != nil {
 		return err
 	}

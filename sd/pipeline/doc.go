@@ -35,12 +35,24 @@
 //     and 8-bit RGB as numpy_to_pil rounds it: round-half-even(x*255) in float32.
 //
 // Every UNet call goes through one place that lets callers take part: a
-// [Request.BeforeUNet] hook sees (and may add to) the feeds, and [Request.UNetForStep]
-// picks the UNet per step, which is how a merge-ratio schedule switches between patched
-// models. With [Options.ToMe] the pipeline patches the UNet with tome.Patch once and, when
-// the patched graph takes random partitions (inputs tome_rand_idx_<k>), draws them fresh for
-// every UNet call from a tome.Partitioner seeded by the request's seed.
+// [Request.BeforeUNet] hook sees (and may add to) the feeds, [Request.AfterStep] sees
+// each step's results (the pipeline prints nothing: progress is the caller's), and
+// [Request.UNet] and [Request.UNetForStep] say which UNet runs, which is how ToMe and a
+// merge-ratio schedule take part. [Pipeline.PrepareUNet] patches the UNet with
+// tome.Patch for one setting and image size and returns it to the caller, who runs it in
+// as many requests as it likes and closes it; when the patched graph takes random
+// partitions (inputs tome_rand_idx_<k>), Generate draws them fresh for every UNet call
+// from a tome.Partitioner seeded by the request's seed. A [Result] carries the number of
+// UNet calls and their wall time beside Generate's own, the figures seconds per image
+// are computed from.
+//
+// Generate and PrepareUNet take a context, checked before every UNet call (and between
+// the stages of a patch): once it is done they return an error wrapping ctx.Err(), so
+// errors.Is(err, context.Canceled) tells an interrupted run.
 //
 // Problems with the folder or the models come back as a *[FolderError] naming the file or
-// part that is wrong; caller mistakes in a Request panic with a "pipeline: " prefix.
+// part that is wrong. Mistakes in a Request (no prompts, a negative-prompt count that is
+// not the prompt count, negative steps, a wrong latent count, a size the model cannot
+// take, a UNet from another pipeline or already closed) come back as errors with a
+// "pipeline: " prefix; the package does not panic on its callers' input.
 package pipeline

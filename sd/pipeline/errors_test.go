@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -9,7 +10,6 @@ import (
 
 	"github.com/tomebench/tomebench/internal/onnx"
 	"github.com/tomebench/tomebench/internal/ort/orttest"
-	"github.com/tomebench/tomebench/tome"
 )
 
 // TestOpenErrors breaks one part of the fixture ONNX folder per case; Open must fail
@@ -113,7 +113,6 @@ func TestOptionAndFolderErrors(t *testing.T) {
 		{"diffusers folder without unet", diffusersNoUNet, Options{CacheDir: t.TempDir()}, "unet"},
 		{"unknown scheduler option", empty, Options{Scheduler: "heun"}, `unknown scheduler "heun" (want pndm, ddim or euler)`},
 		{"bad precision", empty, Options{Precision: "bf16"}, `precision "bf16": want fp32 or fp16`},
-		{"bad ToMe options", empty, Options{ToMe: &tome.Options{Ratio: 2, MaxDownsample: 1, SX: 2, SY: 2}}, "ratio 2 is outside [0, 1]"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -127,5 +126,72 @@ func TestOptionAndFolderErrors(t *testing.T) {
 				t.Errorf("error %q does not say %q", err, c.msg)
 			}
 		})
+	}
+}
+
+// TestRequestErrors: mistakes in a Request come back as errors (never a panic), and a
+// context done between steps stops Generate with an error wrapping ctx.Err().
+func TestRequestErrors(t *testing.T) {
+	orttest.Require(t)
+	p, err := Open(fixtureONNXFolder(t), Options{Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	other, err := Open(fixtureONNXFolder(t), Options{Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	cases := []struct {
+		name string
+		req  Request
+		msg  string
+	}{
+		{"no prompts", Request{Steps: 1}, "no prompts"},
+		{"negative prompts", Request{Prompts: []string{"a", "b"}, NegativePrompts: []string{"c"}, Steps: 1}, "1 negative prompts for 2 prompts"},
+		{"negative steps", Request{Prompts: []string{"a"}, Steps: -3}, "-3 steps"},
+		{"latents", Request{Prompts: []string{"a"}, Steps: 1, Latents: make([]float32, 7)}, "7 initial latent values"},
+		{"another pipeline's UNet", Request{Prompts: []string{"a"}, Steps: 1, UNet: other.BaseUNet()}, "was not opened by this pipeline"},
+		{"another pipeline's UNet for a step", Request{Prompts: []string{"a"}, Steps: 1,
+			UNetForStep: func(int) *UNet { return other.BaseUNet() }}, "step 0: pipeline: UNet"},
+	}
+	for _, c := range cases {
+		res, err := p.Generate(t.Context(), c.req)
+		if err == nil || !strings.Contains(err.Error(), c.msg) || !strings.HasPrefix(err.Error(), "pipeline: ") {
+			t.Errorf("%s: %v, %v; want an error saying %q", c.name, res, err, c.msg)
+		}
+	}
+	if _, err := p.EncodeText(nil, 0); err == nil {
+		t.Error("EncodeText of no texts succeeded")
+	}
+
+	// Cancelled after the first step: one UNet call, then the context's error.
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	calls := 0
+	req := Request{Prompts: []string{"a"}, Steps: 3, GuidanceScale: 7.5,
+		AfterStep: func(s *StepInfo) error { calls++; cancel(); return nil }}
+	if _, err := p.Generate(ctx, req); !errors.Is(err, context.Canceled) || calls != 1 {
+		t.Errorf("cancelled after step 0: %d steps, error %v; want 1 and context.Canceled", calls, err)
+	}
+}
+
+// TestResultTiming: a Result counts its UNet calls (one per timestep) and their time,
+// which is part of the whole call's.
+func TestResultTiming(t *testing.T) {
+	orttest.Require(t)
+	p, err := Open(fixtureONNXFolder(t), Options{Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	res, err := p.Generate(t.Context(), Request{Prompts: []string{"a"}, Steps: 3, GuidanceScale: 7.5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d UNet calls in %.4fs of %.4fs", res.UNetCalls, res.UNetSeconds, res.Seconds)
+	if res.UNetCalls != len(res.Timesteps) || res.UNetSeconds <= 0 || res.Seconds < res.UNetSeconds {
+		t.Errorf("%d UNet calls for %d timesteps, %gs of %gs; want one per timestep taking part of the whole", res.UNetCalls, len(res.Timesteps), res.UNetSeconds, res.Seconds)
 	}
 }

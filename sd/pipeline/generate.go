@@ -1,8 +1,11 @@
 package pipeline
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/tomebench/tomebench/internal/ort"
 	"github.com/tomebench/tomebench/tome"
@@ -15,33 +18,42 @@ const DefaultSteps = 50
 // use PCG(Seed+i, 0): partitions are drawn by tome.NewPartitioner(Seed ^ partitionSeedMix).
 const partitionSeedMix = 0x9E3779B97F4A7C15
 
-// Generate runs text-to-image sampling for req (see the package doc for the steps).
-func (p *Pipeline) Generate(req Request) (*Result, error) {
+// Generate runs text-to-image sampling for req (see the package doc for the steps). ctx
+// is checked before every UNet call: once it is done Generate returns an error wrapping
+// ctx.Err(). Mistakes in req come back as errors.
+func (p *Pipeline) Generate(ctx context.Context, req Request) (*Result, error) {
+	start := time.Now()
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("pipeline: Generate: %w", err)
+	}
 	B := len(req.Prompts)
 	if B == 0 {
-		panic("pipeline: Generate: no prompts")
+		return nil, errors.New("pipeline: Generate: no prompts")
 	}
 	if req.NegativePrompts != nil && len(req.NegativePrompts) != B {
-		panic(fmt.Sprintf("pipeline: Generate: %d negative prompts for %d prompts", len(req.NegativePrompts), B))
+		return nil, fmt.Errorf("pipeline: Generate: %d negative prompts for %d prompts", len(req.NegativePrompts), B)
 	}
-	H, W, err := p.imageSize(req)
-	if err != nil {
-		return nil, err
-	}
-	f := p.vae.info.Downscale
-	h, w, C := H/f, W/f, p.latentC
 	steps := req.Steps
 	if steps == 0 {
 		steps = DefaultSteps
 	}
 	if steps < 0 {
-		panic(fmt.Sprintf("pipeline: Generate: %d steps", steps))
+		return nil, fmt.Errorf("pipeline: Generate: %d steps; want a positive count (0: %d)", steps, DefaultSteps)
 	}
+	H, W, err := p.imageSize(req.Height, req.Width)
+	if err != nil {
+		return nil, err
+	}
+	f := p.vae.info.Downscale
+	h, w, C := H/f, W/f, p.latentC
 	if err := p.base.checkLatent(C, h, w); err != nil {
 		return nil, err
 	}
-	unet, err := p.UNet(p.opts.ToMe, h, w)
-	if err != nil {
+	unet := p.base
+	if req.UNet != nil {
+		unet = req.UNet
+	}
+	if err := p.checkUNet(unet, C, h, w); err != nil {
 		return nil, err
 	}
 	sched, err := p.NewScheduler()
@@ -89,10 +101,18 @@ func (p *Pipeline) Generate(req Request) (*Result, error) {
 	part := tome.NewPartitioner(req.Seed^partitionSeedMix, true)
 	ts := sched.Timesteps()
 	sampleShape := []int64{int64(n), int64(C), int64(h), int64(w)}
+	var unetTime time.Duration
+	calls := 0
 	for step, t := range ts {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("pipeline: stopped before step %d of %d: %w", step, len(ts), err)
+		}
 		u := unet
 		if req.UNetForStep != nil {
 			if v := req.UNetForStep(step); v != nil {
+				if err := p.checkUNet(v, C, h, w); err != nil {
+					return nil, fmt.Errorf("pipeline: step %d: %w", step, err)
+				}
 				u = v
 			}
 		}
@@ -112,10 +132,12 @@ func (p *Pipeline) Generate(req Request) (*Result, error) {
 				return nil, err
 			}
 		}
-		pred, err := u.run(feeds, sampleShape)
+		pred, took, err := u.run(feeds, sampleShape)
 		if err != nil {
 			return nil, fmt.Errorf("pipeline: step %d (t=%v): %w", step, t, err)
 		}
+		unetTime += took
+		calls++
 		guided := pred
 		if cfg {
 			guided = guide(pred[:B*per], pred[B*per:], float32(req.GuidanceScale))
@@ -145,12 +167,27 @@ func (p *Pipeline) Generate(req Request) (*Result, error) {
 		Width:       ow,
 		LatentShape: latentShape,
 		Timesteps:   slices.Clone(ts),
+		UNetCalls:   calls,
+		UNetSeconds: unetTime.Seconds(),
+		Seconds:     time.Since(start).Seconds(),
 	}, nil
 }
 
-// imageSize returns the request's image size, checked against the VAE factor.
-func (p *Pipeline) imageSize(req Request) (H, W int, err error) {
-	H, W = req.Height, req.Width
+// checkUNet reports a UNet that this pipeline cannot run on c x h x w latents: one
+// prepared by another pipeline, a closed one, or one planned for another latent size.
+func (p *Pipeline) checkUNet(u *UNet, c, h, w int) error {
+	switch {
+	case u.pipe != p:
+		return fmt.Errorf("pipeline: UNet %s was not opened by this pipeline (%s)", u.Path, p.Dir)
+	case u.closed:
+		return fmt.Errorf("pipeline: UNet %s is closed", u.Path)
+	}
+	return u.checkLatent(c, h, w)
+}
+
+// imageSize returns the image size asked for (0 takes DefaultSize), checked against the
+// VAE factor.
+func (p *Pipeline) imageSize(H, W int) (int, int, error) {
 	dh, dw := p.DefaultSize()
 	if H == 0 {
 		H = dh
@@ -206,19 +243,22 @@ func guide(uncond, cond []float32, g float32) []float32 {
 	return out
 }
 
-// run calls the UNet and returns its output as float32.
-func (u *UNet) run(feeds map[string]*ort.Tensor, sampleShape []int64) ([]float32, error) {
+// run calls the UNet and returns its output as float32 and the wall time of the
+// session run alone (no feeding or conversion around it).
+func (u *UNet) run(feeds map[string]*ort.Tensor, sampleShape []int64) ([]float32, time.Duration, error) {
 	var shapes map[string][]int64
 	if u.output.DType == ort.Float16 {
 		shapes = map[string][]int64{u.output.Name: sampleShape}
 	}
+	start := time.Now()
 	out, err := u.Session.RunWithShapes(feeds, []string{u.output.Name}, shapes)
+	took := time.Since(start)
 	if err != nil {
-		return nil, fmt.Errorf("UNet %s: %w", u.Path, err)
+		return nil, took, fmt.Errorf("UNet %s: %w", u.Path, err)
 	}
 	t := out[u.output.Name]
 	if !slices.Equal(t.Shape, sampleShape) {
-		return nil, &FolderError{Path: u.Path, Msg: fmt.Sprintf("UNet output %q has shape %v; want the sample's %v", u.output.Name, t.Shape, sampleShape)}
+		return nil, took, &FolderError{Path: u.Path, Msg: fmt.Sprintf("UNet output %q has shape %v; want the sample's %v", u.output.Name, t.Shape, sampleShape)}
 	}
-	return t.Float32s(), nil
+	return t.Float32s(), took, nil
 }

@@ -113,7 +113,7 @@ func runGolden(t *testing.T, p *Pipeline) *goldenRun {
 			return nil
 		},
 	}
-	res, err := p.Generate(req)
+	res, err := p.Generate(t.Context(), req)
 	if err != nil {
 		t.Fatal(err)
 	}

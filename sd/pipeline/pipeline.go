@@ -4,16 +4,15 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
-	"sync"
 
 	"github.com/tomebench/tomebench/internal/ort"
 	"github.com/tomebench/tomebench/sd/clip"
 	"github.com/tomebench/tomebench/sd/schedulers"
-	"github.com/tomebench/tomebench/tome"
 )
 
 // Options say how a Pipeline opens and runs its models. The zero value runs the folder's
-// models on the CPU with the folder's scheduler and no ToMe.
+// models on the CPU with the folder's scheduler. ToMe is not an option of the pipeline:
+// Pipeline.PrepareUNet patches a UNet that a Request then runs.
 type Options struct {
 	// Provider is the ONNX Runtime execution provider ("cpu", the default, or "cuda"),
 	// DeviceID the CUDA device, Threads the intra-op thread count (0: ONNX Runtime's
@@ -31,9 +30,6 @@ type Options struct {
 	// folder's config (betas, offsets, spacing) is kept either way, like diffusers'
 	// <Class>.from_config(pipe.scheduler.config).
 	Scheduler string
-	// ToMe, when set, patches the UNet with tome.Patch (once per latent size) and feeds
-	// the patched model's random partitions on every UNet call.
-	ToMe *tome.Options
 	// ExtraUNetInputs names UNet inputs that a Request.BeforeUNet hook feeds; other
 	// inputs than the usual ones are refused when the UNet is opened.
 	ExtraUNetInputs []string
@@ -41,8 +37,8 @@ type Options struct {
 	CacheDir string
 }
 
-// A Pipeline is an opened Stable Diffusion model. Generate may not be called
-// concurrently on one Pipeline.
+// A Pipeline is an opened Stable Diffusion model. Generate and PrepareUNet may not be
+// called concurrently on one Pipeline.
 type Pipeline struct {
 	// Dir is the folder given to Open; Parts the ONNX folder's files (for a diffusers
 	// folder, those of its converted copy).
@@ -62,15 +58,7 @@ type Pipeline struct {
 	sampleH    int   // default latent size (0 when unknown)
 	sampleW    int
 
-	mu       sync.Mutex
-	variants map[unetKey]*UNet
-	sessions []*ort.Session
-}
-
-// unetKey identifies a patched UNet: its ToMe options and latent size.
-type unetKey struct {
-	opts tome.Options
-	h, w int
+	sessions []*ort.Session // the sessions Close closes: text encoder, VAE, base UNet
 }
 
 // Open opens the model folder dir (ONNX or diffusers layout, see the package doc) and
@@ -94,7 +82,7 @@ func Open(dir string, opts Options) (*Pipeline, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Pipeline{Dir: dir, Parts: parts, Layout: layout, opts: opts, variants: map[unetKey]*UNet{}}
+	p := &Pipeline{Dir: dir, Parts: parts, Layout: layout, opts: opts}
 	if err := p.load(); err != nil {
 		p.Close()
 		return nil, err
@@ -130,11 +118,6 @@ func (o Options) validate() error {
 	}
 	if _, ok := SchedulerClass(o.Scheduler); o.Scheduler != "" && !ok {
 		return fmt.Errorf("pipeline: unknown scheduler %q (want pndm, ddim or euler)", o.Scheduler)
-	}
-	if o.ToMe != nil {
-		if err := o.ToMe.Validate(); err != nil {
-			return fmt.Errorf("pipeline: %w", err)
-		}
 	}
 	return nil
 }
@@ -193,6 +176,7 @@ func (p *Pipeline) load() error {
 	if p.base, err = newUNet(s, p.Parts.UNet, nil, p.opts.ExtraUNetInputs); err != nil {
 		return err
 	}
+	p.base.pipe = p
 	if err := p.checkPrecision(); err != nil {
 		return err
 	}
@@ -254,10 +238,11 @@ func (p *Pipeline) DefaultSize() (height, width int) {
 	return p.sampleH * f, p.sampleW * f
 }
 
-// BaseUNet returns the unpatched UNet.
+// BaseUNet returns the unpatched UNet, which the pipeline owns: its Close does nothing.
 func (p *Pipeline) BaseUNet() *UNet { return p.base }
 
-// Close releases every session the pipeline opened. It is safe to call more than once.
+// Close releases the sessions the pipeline opened (text encoder, VAE decoder, base UNet).
+// UNets from PrepareUNet are the caller's to close. Close is safe to call more than once.
 func (p *Pipeline) Close() error {
 	var first error
 	for _, s := range p.sessions {

@@ -29,13 +29,18 @@ type Request struct {
 	// length is an error.
 	Latents []float32
 
+	// UNet is the UNet to run, from Pipeline.PrepareUNet (nil: the base UNet). A ToMe
+	// UNet must be prepared for the request's image size.
+	UNet *UNet
 	// UNetForStep, when set, picks the UNet for each step (0-based index into the
-	// scheduler's timesteps); nil, or a nil return, means the pipeline's UNet.
+	// scheduler's timesteps), as a merge-ratio schedule does; nil, or a nil return,
+	// means UNet. Each UNet call of a patched UNet is fed fresh partitions.
 	UNetForStep func(step int) *UNet
 	// BeforeUNet, when set, is called before every UNet call with the feeds the
 	// pipeline built (partitions included); it may add or replace feeds.
 	BeforeUNet UNetHook
-	// AfterStep, when set, is called after every scheduler step.
+	// AfterStep, when set, is called after every scheduler step (a progress bar's
+	// place: the pipeline itself prints nothing).
 	AfterStep StepHook
 }
 
@@ -81,4 +86,12 @@ type Result struct {
 	LatentShape   []int64
 	// Timesteps are the timesteps visited.
 	Timesteps []float64
+	// UNetCalls is the number of UNet calls (one per timestep), UNetSeconds the sum of
+	// their wall times, each measured around the ONNX Runtime run alone (feeds built,
+	// outputs converted and scheduler steps taken outside it).
+	UNetCalls   int
+	UNetSeconds float64
+	// Seconds is the wall time of the whole Generate call: text encoding, denoising,
+	// VAE decoding and post-processing.
+	Seconds float64
 }

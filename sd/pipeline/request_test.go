@@ -34,7 +34,7 @@ func TestRequestOptions(t *testing.T) {
 			return nil
 		},
 	}
-	res, err := p.Generate(req)
+	res, err := p.Generate(t.Context(), req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +54,7 @@ func TestRequestOptions(t *testing.T) {
 	L, D := 77, 32
 	req.BeforeUNet = nil
 	req.NegativePrompts = []string{"blurry", "blurry"}
-	neg, err := p.Generate(req)
+	neg, err := p.Generate(t.Context(), req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +66,7 @@ func TestRequestOptions(t *testing.T) {
 	req.NegativePrompts, req.GuidanceScale = nil, 1
 	var batch int64
 	req.AfterStep = func(s *StepInfo) error { batch = int64(len(s.NoisePred) / per); return nil }
-	plain, err := p.Generate(req)
+	plain, err := p.Generate(t.Context(), req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func TestRequestOptions(t *testing.T) {
 		{63, 64, "image size 63x64 is not a multiple of the VAE's downscale factor 2"},
 	} {
 		bad := Request{Prompts: []string{"x"}, Height: c.h, Width: c.w, Steps: 1}
-		if _, err := p.Generate(bad); err == nil || !strings.Contains(err.Error(), c.msg) {
+		if _, err := p.Generate(t.Context(), bad); err == nil || !strings.Contains(err.Error(), c.msg) {
 			t.Errorf("%dx%d: error %v, want %q", c.h, c.w, err, c.msg)
 		}
 	}

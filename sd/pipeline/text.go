@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/tomebench/tomebench/internal/ort"
@@ -58,7 +59,7 @@ func (te *textEncoder) seqLen(def int) int {
 // shape), else 0.
 func (te *textEncoder) encode(ids [][]int64, dim int) ([]float32, error) {
 	if len(ids) == 0 {
-		panic("pipeline: encode: no token rows")
+		return nil, errors.New("pipeline: text encoder: no token rows (no texts to encode)")
 	}
 	L := len(ids[0])
 	flat := make([]int64, 0, len(ids)*L)

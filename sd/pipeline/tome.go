@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/tomebench/tomebench/internal/onnx"
@@ -8,53 +9,66 @@ import (
 	"github.com/tomebench/tomebench/tome"
 )
 
-// UNet returns the UNet for latents of h x w patched with topt (nil: the unpatched UNet),
-// opening it on first use and keeping it until Close. The patch is tome.Patch on the
-// folder's unet/model.onnx, planned for h x w; the patched graph is opened from memory
-// with its external weights read from the original folder, so nothing is written. A
-// ratio schedule asks for one UNet per ratio and returns them from Request.UNetForStep.
-// When no block is eligible the unpatched UNet comes back (its ToMe field nil).
-func (p *Pipeline) UNet(topt *tome.Options, h, w int) (*UNet, error) {
+// PrepareUNet returns the UNet patched with topt for images of height x width pixels
+// (0 takes DefaultSize), for a Request.UNet or a Request.UNetForStep schedule. The patch
+// is tome.Patch on the folder's unet/model.onnx, planned for the latent size; the
+// patched graph is opened from memory with its external weights read from the original
+// folder, so nothing is written.
+//
+// The caller owns the result and closes it with [UNet.Close] when done; every call opens
+// a new session, so a caller that switches between settings keeps the UNets it
+// prepared. A nil topt or a ratio of 0 returns [Pipeline.BaseUNet] (its Close does
+// nothing). When no block is eligible the unpatched model runs: the result's ToMe is
+// nil, its Report says why (0 of len(Blocks) patched, Warnings) and its Close does
+// nothing.
+func (p *Pipeline) PrepareUNet(ctx context.Context, topt *tome.Options, height, width int) (*UNet, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("pipeline: preparing UNet: %w", err)
+	}
 	if topt == nil || topt.Ratio == 0 {
 		return p.base, nil
 	}
 	if err := topt.Validate(); err != nil {
 		return nil, fmt.Errorf("pipeline: %w", err)
 	}
-	if err := p.base.checkLatent(p.latentC, h, w); err != nil {
-		return nil, err
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	key := unetKey{*topt, h, w}
-	if u, ok := p.variants[key]; ok {
-		return u, nil
-	}
-	u, err := p.patchUNet(*topt, h, w)
+	H, W, err := p.imageSize(height, width)
 	if err != nil {
 		return nil, err
 	}
-	p.variants[key] = u
-	return u, nil
+	f := p.vae.info.Downscale
+	h, w := H/f, W/f
+	if err := p.base.checkLatent(p.latentC, h, w); err != nil {
+		return nil, err
+	}
+	return p.patchUNet(ctx, *topt, h, w)
 }
 
 // patchUNet loads, patches and opens the UNet for one ToMe setting and latent size.
-func (p *Pipeline) patchUNet(topt tome.Options, h, w int) (*UNet, error) {
+func (p *Pipeline) patchUNet(ctx context.Context, topt tome.Options, h, w int) (*UNet, error) {
 	path := p.Parts.UNet
 	m, err := onnx.Load(path)
 	if err != nil {
 		return nil, &FolderError{Path: path, Msg: "cannot load UNet for patching", Err: err}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("pipeline: preparing UNet: %w", err)
 	}
 	rep, err := tome.Patch(m, tome.PatchOptions{Options: topt, Latent: [2]int{h, w}})
 	if err != nil {
 		return nil, &FolderError{Path: path, Msg: "cannot apply ToMe", Err: err}
 	}
 	if rep.Patched == 0 {
-		return p.base, nil
+		// The unpatched model, shared with the pipeline, with the report that says why.
+		u := *p.base
+		u.Report = &rep
+		return &u, nil
 	}
 	b, err := m.Marshal()
 	if err != nil {
 		return nil, &FolderError{Path: path, Msg: "cannot serialise patched UNet", Err: err}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("pipeline: preparing UNet: %w", err)
 	}
 	so := p.sessionOptions()
 	so.ExternalDataDir = p.unetDir()
@@ -62,17 +76,18 @@ func (p *Pipeline) patchUNet(topt tome.Options, h, w int) (*UNet, error) {
 	if err != nil {
 		return nil, &FolderError{Path: path, Msg: fmt.Sprintf("cannot open UNet patched with ratio %v", topt.Ratio), Err: err}
 	}
-	p.sessions = append(p.sessions, s)
 	name := fmt.Sprintf("%s (ToMe ratio %v, %d blocks patched)", path, topt.Ratio, rep.Patched)
 	o := topt
 	u, err := newUNet(s, name, &o, p.opts.ExtraUNetInputs)
+	if err == nil {
+		u.Report = &rep
+		err = u.checkRandInputs()
+	}
 	if err != nil {
+		s.Close()
 		return nil, err
 	}
-	u.Report = &rep
-	if err := u.checkRandInputs(); err != nil {
-		return nil, err
-	}
+	u.pipe, u.owned = p, true
 	return u, nil
 }
 
@@ -101,7 +116,7 @@ func (u *UNet) checkRandInputs() error {
 // for a UNet call on a batch of n: drawn from part in k order when n is even, the
 // top-left partition otherwise (tomesd turns use_rand off for odd batches).
 func (u *UNet) partitionFeeds(feeds map[string]*ort.Tensor, part *tome.Partitioner, n int) {
-	if u.Report == nil {
+	if u.ToMe == nil || u.Report == nil {
 		return
 	}
 	topLeft := tome.NewPartitioner(0, false)
@@ -112,4 +127,24 @@ func (u *UNet) partitionFeeds(feeds map[string]*ort.Tensor, part *tome.Partition
 		}
 		feeds[r.Name] = ort.NewInt64(r.Shape(), r.Draw(src))
 	}
+}
+
+// Blocks returns how many transformer blocks the patch merges and how many it found
+// (Report.Patched and len(Report.Blocks)); 0, 0 for a UNet no patch was tried on.
+func (u *UNet) Blocks() (patched, total int) {
+	if u.Report == nil {
+		return 0, 0
+	}
+	return u.Report.Patched, len(u.Report.Blocks)
+}
+
+// Close releases the session of a UNet that PrepareUNet patched. It does nothing for the
+// pipeline's base UNet (the pipeline closes that) and is safe to call more than once; a
+// closed UNet can no longer be run.
+func (u *UNet) Close() error {
+	if !u.owned {
+		return nil
+	}
+	u.owned, u.closed = false, true
+	return u.Session.Close()
 }

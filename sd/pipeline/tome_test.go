@@ -1,6 +1,8 @@
 package pipeline
 
 import (
+	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -39,11 +41,27 @@ func generateWith(t *testing.T, p *Pipeline, req Request) (*Result, *partitionLo
 	if req.Prompts == nil {
 		req.Prompts = []string{"A high quality photograph of a tench."}
 	}
-	res, err := p.Generate(req)
+	res, err := p.Generate(t.Context(), req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return res, log
+}
+
+// prepare returns the fixture pipeline's UNet patched with opts for its default image
+// size (64x64, latent 32x32), closed when the test ends.
+func prepare(t *testing.T, p *Pipeline, opts tome.Options) *UNet {
+	t.Helper()
+	u, err := p.PrepareUNet(t.Context(), &opts, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := u.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return u
 }
 
 // TestToMe runs the fixture pipeline with tomesd's defaults at ratio 0.5: the UNet is
@@ -52,21 +70,22 @@ func generateWith(t *testing.T, p *Pipeline, req Request) (*Result, *partitionLo
 // partitions [16, 16] with values in [0, 4), the image changes, and a seed fixes it.
 func TestToMe(t *testing.T) {
 	orttest.Require(t)
-	dir := fixtureONNXFolder(t)
-	opts := tome.DefaultOptions()
-	p, err := Open(dir, Options{Threads: 1, ToMe: &opts})
+	p, err := Open(fixtureONNXFolder(t), Options{Threads: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	base, err := Open(dir, Options{Threads: 1})
-	if err != nil {
-		t.Fatal(err)
+	u := prepare(t, p, tome.DefaultOptions())
+	if u.ToMe == nil || u == p.BaseUNet() {
+		t.Fatal("ratio 0.5 returned the unpatched UNet")
 	}
-	defer base.Close()
+	if patched, total := u.Blocks(); patched != 3 || total < 3 {
+		t.Errorf("%d of %d blocks patched, want 3 of all", patched, total)
+	}
 
 	req := Request{Steps: 5, GuidanceScale: 7.5, Seed: 3}
-	plain, plainLog := generateWith(t, base, req)
+	plain, plainLog := generateWith(t, p, req)
+	req.UNet = u
 	a, aLog := generateWith(t, p, req)
 	b, _ := generateWith(t, p, req)
 	req.Seed = 4
@@ -121,19 +140,9 @@ func TestRatioSchedule(t *testing.T) {
 	hi.Ratio, lo.Ratio = 0.6, 0.4
 	zero := tome.DefaultOptions()
 	zero.Ratio = 0
-	uHi, err := p.UNet(&hi, 32, 32)
-	if err != nil {
-		t.Fatal(err)
-	}
-	uLo, err := p.UNet(&lo, 32, 32)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if uZero, err := p.UNet(&zero, 32, 32); err != nil || uZero != p.BaseUNet() {
-		t.Fatalf("ratio 0: %v, %v; want the unpatched UNet", uZero, err)
-	}
-	if again, _ := p.UNet(&hi, 32, 32); again != uHi {
-		t.Error("second request for the same patch opened another session")
+	uHi, uLo := prepare(t, p, hi), prepare(t, p, lo)
+	if uZero := prepare(t, p, zero); uZero != p.BaseUNet() {
+		t.Fatalf("ratio 0: %s; want the unpatched UNet", uZero.Path)
 	}
 	var ran []*UNet
 	req := Request{Steps: 4, GuidanceScale: 7.5,
@@ -164,13 +173,12 @@ func TestRatioSchedule(t *testing.T) {
 // which tomesd turns use_rand off: every partition fed is the top-left one (zeros).
 func TestToMeOddBatch(t *testing.T) {
 	orttest.Require(t)
-	opts := tome.DefaultOptions()
-	p, err := Open(fixtureONNXFolder(t), Options{Threads: 1, ToMe: &opts})
+	p, err := Open(fixtureONNXFolder(t), Options{Threads: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	_, log := generateWith(t, p, Request{Steps: 2, GuidanceScale: 1})
+	_, log := generateWith(t, p, Request{Steps: 2, GuidanceScale: 1, UNet: prepare(t, p, tome.DefaultOptions())})
 	for i, d := range log.draws {
 		if len(d) != 3 {
 			t.Fatalf("call %d fed %d partitions, want 3", i, len(d))
@@ -180,5 +188,91 @@ func TestToMeOddBatch(t *testing.T) {
 				t.Errorf("call %d %s: random partition for an odd batch", i, n)
 			}
 		}
+	}
+}
+
+// TestPrepareUNet covers what a caller of PrepareUNet sees besides a patched model: the
+// base UNet for no ToMe (its Close does nothing), the unpatched model with the report
+// when no block is eligible, the caller's Close (twice is fine; a closed UNet is
+// refused), size and option mistakes, and a cancelled context.
+func TestPrepareUNet(t *testing.T) {
+	orttest.Require(t)
+	p, err := Open(fixtureONNXFolder(t), Options{Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	ctx := t.Context()
+
+	base, err := p.PrepareUNet(ctx, nil, 0, 0)
+	if err != nil || base != p.BaseUNet() {
+		t.Fatalf("nil options: %v, %v; want the base UNet", base, err)
+	}
+	if err := base.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if patched, total := base.Blocks(); patched != 0 || total != 0 {
+		t.Errorf("base UNet: Blocks() = %d, %d; want 0, 0", patched, total)
+	}
+	req := Request{Steps: 2, GuidanceScale: 7.5, Seed: 1}
+	plain, _ := generateWith(t, p, req) // the base UNet still runs after its Close
+
+	// No layer selected: no block is eligible; the unpatched model runs.
+	none := tome.DefaultOptions()
+	none.MergeAttn = false
+	u := prepare(t, p, none)
+	patched, total := u.Blocks()
+	if u.ToMe != nil || u.Report == nil || patched != 0 || total == 0 || len(u.Report.Warnings) == 0 {
+		t.Fatalf("no eligible block: ToMe %v, report %v, %d of %d patched; want nil ToMe and a report of 0 of N with warnings", u.ToMe, u.Report, patched, total)
+	}
+	t.Logf("no eligible block: 0 of %d patched; %v", total, u.Report.Warnings)
+	req.UNet = u
+	same, log := generateWith(t, p, req)
+	if !slices.Equal(same.Pixels, plain.Pixels) || len(log.calls[0]) != 0 {
+		t.Error("a UNet with no block patched does not run as the unpatched model")
+	}
+
+	// The caller closes a patched UNet; again is fine; Generate then refuses it.
+	v, err := p.PrepareUNet(ctx, &tome.Options{Ratio: 0.5, MaxDownsample: 1, SX: 2, SY: 2, UseRand: true, MergeAttn: true}, 64, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	if _, err := p.Generate(ctx, Request{Prompts: []string{"x"}, Steps: 1, UNet: v}); err == nil || !strings.Contains(err.Error(), "is closed") {
+		t.Errorf("Generate with a closed UNet: %v", err)
+	}
+
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	def := tome.DefaultOptions()
+	for _, c := range []struct {
+		name string
+		ctx  context.Context
+		opts tome.Options
+		h, w int
+		msg  string
+	}{
+		{"bad options", ctx, tome.Options{Ratio: 2, MaxDownsample: 1, SX: 2, SY: 2}, 0, 0, "ratio 2 is outside [0, 1]"},
+		{"size", ctx, def, 128, 128, "the requested size needs 64x64 latents"},
+		{"odd size", ctx, def, 63, 64, "not a multiple of the VAE's downscale factor"},
+		{"cancelled", cancelled, def, 0, 0, "context canceled"},
+	} {
+		u, err := p.PrepareUNet(c.ctx, &c.opts, c.h, c.w)
+		if err == nil {
+			u.Close()
+			t.Errorf("%s: PrepareUNet succeeded", c.name)
+			continue
+		}
+		if !strings.Contains(err.Error(), c.msg) {
+			t.Errorf("%s: error %q, want %q", c.name, err, c.msg)
+		}
+	}
+	if _, err := p.PrepareUNet(cancelled, &def, 0, 0); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled context: %v does not wrap context.Canceled", err)
 	}
 }

@@ -30,14 +30,20 @@ type UNet struct {
 	Path string
 	// ToMe holds the options the model was patched with; nil for an unpatched UNet.
 	ToMe *tome.Options
-	// Report is tome.Patch's report for a patched UNet (nil otherwise): its
-	// RandInputs are the partitions fed on every call.
+	// Report is tome.Patch's report when Pipeline.PrepareUNet tried a patch (nil for
+	// the base UNet): for a patched UNet its RandInputs are the partitions fed on
+	// every call; with Patched 0 no block was eligible, the unpatched model runs (ToMe
+	// is nil) and Warnings say why.
 	Report *tome.Report
 
 	sample, timestep, context ort.IOInfo
 	output                    ort.IOInfo
 	rand                      []randInput // partition inputs, by k
 	extra                     []string    // inputs the caller's hook feeds
+
+	pipe   *Pipeline // the pipeline that opened or prepared it
+	owned  bool      // Close closes Session (a patched UNet not yet closed)
+	closed bool      // Close was called on a patched UNet
 }
 
 // A randInput is one tome_rand_idx_<k> input: [rows, cols] = [h/sy, w/sx] of block k.
@@ -97,7 +103,7 @@ func newUNet(s *ort.Session, path string, topt *tome.Options, extra []string) (*
 	}
 	slices.SortFunc(u.rand, func(a, b randInput) int { return a.k - b.k })
 	if len(u.rand) > 0 && topt == nil {
-		return nil, &FolderError{Path: path, Msg: fmt.Sprintf("UNet takes ToMe partitions (%s) but no ToMe options say how to draw them; open the unpatched model with Options.ToMe instead", u.rand[0].name)}
+		return nil, &FolderError{Path: path, Msg: fmt.Sprintf("UNet takes ToMe partitions (%s) but no ToMe options say how to draw them; open the unpatched model and patch it with Pipeline.PrepareUNet instead", u.rand[0].name)}
 	}
 	outs := s.Outputs()
 	if u.output, ok = findIO(outs, "out_sample", "noise_pred", "sample"); !ok && len(outs) > 0 {

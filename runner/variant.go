@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"image/png"
 	"os"
@@ -217,6 +218,10 @@ func prepareUNets(ctx context.Context, p *pipeline.Pipeline, v experiments.Varia
 			u.patched = max(u.patched, rep.Patched)
 			u.blocks = len(rep.Blocks)
 			for _, w := range rep.Warnings {
+				var fixed *tome.FixedLatentWarning
+				if errors.As(w, &fixed) {
+					continue // each variant is patched for the run's size
+				}
 				if s := w.Error(); !slices.Contains(u.warnings, s) {
 					u.warnings = append(u.warnings, s)
 				}

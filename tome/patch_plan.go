@@ -51,7 +51,7 @@ func plan(m *onnx.Model, opts PatchOptions) (rep Report, blocks []graphBlock, re
 		return rep, blocks, false, nil
 	}
 	if restate {
-		rep.Warnings = append(rep.Warnings, fmt.Errorf("tome: the sample input's spatial size is now stated as %dx%d: the patched model's partitions are planned for that latent size only", H, W))
+		rep.Warnings = append(rep.Warnings, &FixedLatentWarning{H, W})
 	}
 	if rep.OpsChecked, err = checkOpsetRaise(m, PatchOpset); err != nil {
 		return rep, blocks, restate, err // an *OpsetError: Inspect reports it, Patch fails
@@ -148,4 +148,14 @@ func constInt64s(m *onnx.Model, g *onnx.Graph, v string) ([]int64, bool) {
 	}
 	vals, err := m.Int64s(t)
 	return vals, err == nil
+}
+
+// A FixedLatentWarning says that Patch stated the UNet's latent size in its sample input,
+// which was dynamic: the partitions are planned for that size, so the patched model runs
+// at it only. Callers that patch for each size they run (the pipeline, the runner) may
+// drop it.
+type FixedLatentWarning struct{ H, W int }
+
+func (w *FixedLatentWarning) Error() string {
+	return fmt.Sprintf("tome: the sample input's spatial size is now stated as %dx%d: the patched model's partitions are planned for that latent size only", w.H, w.W)
 }

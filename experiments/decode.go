@@ -1,4 +1,5 @@
 // A strict YAML decoder over yaml.Node: every value checked, every error with its line.
+
 package experiments
 
 import (

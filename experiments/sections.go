@@ -1,4 +1,5 @@
 // The sections of a run config: one decoder method per YAML section.
+
 package experiments
 
 import (

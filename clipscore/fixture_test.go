@@ -10,6 +10,7 @@ import (
 
 	"github.com/tomebench/tomebench/internal/npy"
 	"github.com/tomebench/tomebench/internal/ort"
+	"github.com/tomebench/tomebench/internal/ort/orttest"
 	"github.com/tomebench/tomebench/internal/testutil"
 )
 
@@ -33,9 +34,7 @@ func needFixtures(t testing.TB) {
 // package promises are only checked with it.
 func needORT(t testing.TB) {
 	t.Helper()
-	if err := ort.Init(); err != nil {
-		t.Fatalf("ONNX Runtime is required for this test (scripts/install-ort.sh or ONNXRUNTIME_LIB): %v", err)
-	}
+	orttest.Require(t)
 }
 
 // fixtureCase is one entry of manifest.json → results.cases.
@@ -152,3 +151,6 @@ func readNPY(t testing.TB, name string) *npy.Array {
 	t.Helper()
 	return testutil.ReadNPY(t, filepath.Join(fixtures, name))
 }
+
+// threads1 keeps ONNX Runtime on one thread: the machine is shared.
+var threads1 = ort.SessionOptions{Threads: 1}

@@ -2,13 +2,10 @@ package fideval
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"io"
-	"os"
 	"sync"
 
 	"github.com/tomebench/tomebench/inception"
+	"github.com/tomebench/tomebench/internal/fsutil"
 	"github.com/tomebench/tomebench/internal/ort"
 )
 
@@ -95,16 +92,4 @@ func (e *Evaluator) extractor(ctx context.Context) (*inception.Extractor, error)
 	return e.ext, err
 }
 
-// fileSHA256 returns the hex sha256 of the file's content.
-func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
+func fileSHA256(path string) (string, error) { return fsutil.SHA256(path) }

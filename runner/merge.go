@@ -3,12 +3,13 @@ package runner
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/tomebench/tomebench/internal/fsutil"
 
 	"github.com/tomebench/tomebench/experiments"
 )
@@ -135,23 +136,10 @@ func planDifference(a, b *experiments.Plan) string {
 	return "the prompts, FID settings or baseline differ"
 }
 
-// copyFile copies src to dst (creating dst's folder).
+// copyFile copies src to dst, creating dst's folder.
 func copyFile(src, dst string) error {
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return err
 	}
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.Create(dst)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
+	return fsutil.CopyFile(src, dst)
 }

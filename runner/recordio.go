@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/tomebench/tomebench/internal/fsutil"
 )
 
 // writeJSONAtomic writes v as indented JSON to path through a temporary file in the
@@ -19,33 +21,14 @@ func writeJSONAtomic(path string, v any) error {
 	return writeFileAtomic(path, append(b, '\n'))
 }
 
-// writeFileAtomic writes data to path through a synced temporary file renamed over it,
-// so that a reader (or a kill -9) never sees a partial file.
+// writeFileAtomic writes data to path atomically (fsutil.WriteFileAtomic), creating
+// its folder.
 func writeFileAtomic(path string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("runner: %w", err)
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("runner: writing %s: %w", path, err)
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("runner: writing %s: %w", path, err)
+	if err := fsutil.WriteFileAtomic(path, data); err != nil {
+		return fmt.Errorf("runner: %w", err)
 	}
 	return nil
 }

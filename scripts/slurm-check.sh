@@ -154,7 +154,7 @@ script=deploy/slurm/tomebench-array.sbatch
 show_jobs() { # the array tasks' output files
 	for f in "$tmp"/log/tomebench-check-*.out; do
 		echo "    --- $(basename "$f")"
-		sed 's/^/    | /' "$f"
+		grep -Ev '^(- |$)' "$f" | sed 's/^/    | /' # (the report's footnotes left out)
 	done
 	rm -f "$tmp"/log/tomebench-check-*.out
 }
@@ -167,7 +167,7 @@ log "A: sbatch --wait exited $rcA; shard folders: $(cd "$runs" && echo A.shard-*
 if ((rcA == 0)); then
 	log "A: tomebench merge $runs/A.shard-0-of-2 $runs/A.shard-1-of-2 --out $runs/A.merged"
 	"$tb" merge "$runs/A.shard-0-of-2" "$runs/A.shard-1-of-2" --out "$runs/A.merged" >"$tmp/log/merge.log" 2>&1 || rcA=$?
-	sed 's/^/    | /' "$tmp/log/merge.log" | grep -v '^    | |' || true
+	grep -Ev '^(\||- |$)' "$tmp/log/merge.log" | sed 's/^/    | /' || true
 fi
 
 log "B: sbatch --array=0-1, one shared OUT folder"
@@ -179,7 +179,7 @@ log "B: sbatch --wait exited $rcB"
 log "reference: tomebench run $CONFIG --out $runs/whole (unsharded, no Slurm)"
 rcW=0
 "$tb" run "$CONFIG" --out "$runs/whole" --quiet >"$tmp/log/whole.log" 2>&1 || rcW=$?
-grep -v '^|' "$tmp/log/whole.log" | sed 's/^/    | /' || true
+grep -Ev '^(\||- |$)' "$tmp/log/whole.log" | sed 's/^/    | /' || true
 
 # --- 3. compare ------------------------------------------------------------------------
 fails=()

@@ -332,6 +332,19 @@ func TestRunUnknownFlag(t *testing.T) {
 	}
 }
 
+// TestRunChildError: a failing child process (the hidden variant subcommand) ends its
+// stderr with its own "error: ..." line, which the runner's parent takes as the reason
+// of the failure (runner/child.go keeps the last line), and exits with ChildMain's status.
+func TestRunChildError(t *testing.T) {
+	dir := t.TempDir()
+	code, stdout, stderr := tomebench(runner.ChildSubcommand, "--dir", filepath.Join(dir, "nonexistent"),
+		"--model", dir, "--variant", "000000000000", "--cache", dir)
+	lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
+	if code != 1 || stdout != "" || !strings.HasPrefix(lines[len(lines)-1], "error: ") {
+		t.Errorf("exit %d, stdout %q, stderr %q; want exit 1 and a last stderr line starting with %q", code, stdout, stderr, "error: ")
+	}
+}
+
 // TestRunFIDMatchesFIDCommand is the acceptance check of the run's FID: each variant's
 // FID in metrics.json equals, bit for bit, `tomebench fid` of its image folder against
 // the baseline's; the report files are written and the Markdown table printed.

@@ -2,9 +2,10 @@ package models
 
 import (
 	"encoding/json"
-	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/tomebench/tomebench/internal/fsutil"
 )
 
 func writeJSON(path string, v any) error {
@@ -20,22 +21,7 @@ func isFile(p string) bool {
 	return err == nil && st.Mode().IsRegular()
 }
 
-func copyFile(from, to string) error {
-	in, err := os.Open(from)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.Create(to)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
-}
+func copyFile(from, to string) error { return fsutil.CopyFile(from, to) }
 
 // copyDir copies the regular files of a folder (not recursive: tokenizer folders are flat).
 func copyDir(from, to string) error {

@@ -6,8 +6,8 @@ import (
 	"image"
 	"image/png"
 	"math"
-	"os"
-	"path/filepath"
+
+	"github.com/tomebench/tomebench/internal/fsutil"
 )
 
 // postprocess turns the decoder output x [B, 3, H, W] into images in [0, 1], NHWC, as
@@ -61,27 +61,8 @@ func WritePNG(path string, img image.Image) error {
 // WriteFileAtomic writes data to path through a temporary file in the same folder that
 // is synced and renamed over path.
 func WriteFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("pipeline: writing %s: %w", path, err)
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("pipeline: writing %s: %w", path, err)
+	if err := fsutil.WriteFileAtomic(path, data); err != nil {
+		return fmt.Errorf("pipeline: %w", err)
 	}
 	return nil
 }

@@ -39,7 +39,7 @@ func buildVision(cfg *Config, w *weights) (*onnx.Model, error) {
 	eb := vm.Scope("embeddings")
 	patch := t.param("vision_model.embeddings.patch_embedding.weight", C, 3, P, P)
 	h := eb.Scope("patch_embedding").Conv(PixelValues, patch, "", int64(P), 0, int64(P), 1) // [B, C, g, g]
-	h = eb.Transpose(eb.Reshape(h, 0, int64(C), -1), 0, 2, 1)                             // [B, N, C]
+	h = eb.Transpose(eb.Reshape(h, 0, int64(C), -1), 0, 2, 1)                               // [B, N, C]
 	cls := t.param("vision_model.embeddings.class_embedding", C)
 	batch := eb.Slice(eb.Shape(PixelValues), []int64{0}, []int64{1}, []int64{0})
 	clsB := eb.Expand(eb.Reshape(cls, 1, 1, int64(C)), eb.Concat(0, batch, eb.Int64s(1, int64(C))))

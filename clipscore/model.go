@@ -291,4 +291,3 @@ func (m *Model) ScoreFiles(ctx context.Context, pairs []Pair, progress func(done
 	}
 	return m.finish(ie, prompts)
 }
-

@@ -9,15 +9,15 @@ import (
 // A ProcessorConfig is the part of preprocessor_config.json that CLIPImageProcessor
 // (transformers v4.26.1) uses on a tensor input.
 type ProcessorConfig struct {
-	ShortestEdge   int        // size: the short side after resizing ("size": 224 means the same)
-	CropH, CropW   int        // crop_size
-	Mean, Std      [3]float32 // image_mean, image_std
-	RescaleFactor  float64    // rescale_factor (1/255)
-	DoResize       bool
-	DoCenterCrop   bool
-	DoRescale      bool
-	DoNormalize    bool
-	Resample       int // only 3 (PIL BICUBIC) is supported
+	ShortestEdge  int        // size: the short side after resizing ("size": 224 means the same)
+	CropH, CropW  int        // crop_size
+	Mean, Std     [3]float32 // image_mean, image_std
+	RescaleFactor float64    // rescale_factor (1/255)
+	DoResize      bool
+	DoCenterCrop  bool
+	DoRescale     bool
+	DoNormalize   bool
+	Resample      int // only 3 (PIL BICUBIC) is supported
 }
 
 // DefaultProcessorConfig returns CLIPImageProcessor's defaults (openai's values).
@@ -85,12 +85,11 @@ func ParseProcessorConfig(name string, data []byte) (*ProcessorConfig, error) {
 			return nil, bad("crop_size %s: want an int or {\"height\": h, \"width\": w}", raw.CropSize)
 		}
 	}
-	for i, s := range []struct {
+	for _, s := range []struct {
 		v   []float64
 		dst *[3]float32
 		key string
 	}{{raw.ImageMean, &c.Mean, "image_mean"}, {raw.ImageStd, &c.Std, "image_std"}} {
-		_ = i
 		if s.v == nil {
 			continue
 		}

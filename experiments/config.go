@@ -292,15 +292,23 @@ func yamlError(name string, data []byte, err error) error {
 	msg := err.Error()
 	if m := yamlLinePattern.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
-		if strings.Contains(m[2], "tab character") {
-			// yaml.v3 reports the line before the tab; name the first line indented by one.
-			for i, l := range strings.Split(string(data), "\n") {
-				if ind := l[:len(l)-len(strings.TrimLeft(l, " \t"))]; strings.Contains(ind, "\t") {
-					line = i + 1
-					break
-				}
+		// yaml.v3 reports a tab in the indentation as "found a tab character..." on the
+		// line before it, or as "found character that cannot start any token" on the line
+		// itself: name the first line indented by a tab and say so.
+		tabLine := 0
+		for i, l := range strings.Split(string(data), "\n") {
+			if ind := l[:len(l)-len(strings.TrimLeft(l, " \t"))]; strings.Contains(ind, "\t") {
+				tabLine = i + 1
+				break
 			}
-			m[2] += " (indent with spaces)"
+		}
+		if tabLine > 0 && (strings.Contains(m[2], "tab character") || (strings.Contains(m[2], "cannot start any token") && tabLine <= line)) {
+			if strings.Contains(m[2], "tab character") {
+				m[2] += " (indent with spaces)"
+			} else {
+				m[2] += " (a tab in the indentation: indent with spaces)"
+			}
+			line = tabLine
 		}
 		return &ConfigError{File: name, Line: line, Msg: "not valid YAML: " + m[2]}
 	}

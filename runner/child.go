@@ -2,7 +2,6 @@ package runner
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -15,6 +14,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/tomebench/tomebench/internal/measure"
 )
 
 // ChildSubcommand is the hidden tomebench subcommand that runs ChildMain.
@@ -40,7 +41,7 @@ func runChild(ctx context.Context, job VariantJob, opts Options) error {
 	// A parent killed outright (kill -9) takes the child with it.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	cmd.WaitDelay = 30 * time.Second
-	var tail tailBuffer
+	var tail measure.TailBuffer
 	log := opts.Log
 	if log == nil {
 		log = io.Discard
@@ -86,7 +87,7 @@ func runChild(ctx context.Context, job VariantJob, opts Options) error {
 // events as JSON lines on stdout, and returns the exit status (errors on stderr).
 func ChildMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet(ChildSubcommand, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(io.Discard)
 	var job VariantJob
 	var shard string
 	fs.StringVar(&job.Dir, "dir", "", "run folder")
@@ -95,6 +96,14 @@ func ChildMain(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	fs.StringVar(&shard, "shard", "0/1", "shard i/n")
 	fs.StringVar(&job.CacheDir, "cache", "", "cache folder")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintf(stdout, "Usage: tomebench %s --dir RUN_DIR --model DIR --variant ID [--shard i/n] [--cache DIR]\n\n"+
+				"Runs one variant of a run folder in this process; 'tomebench run' starts it.\n\nFlags:\n", ChildSubcommand)
+			fs.SetOutput(stdout)
+			fs.PrintDefaults()
+			return 0
+		}
+		fmt.Fprintf(stderr, "error: %v\n", err)
 		return 2
 	}
 	var err error
@@ -104,7 +113,7 @@ func ChildMain(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	go watchParent(ctx, cancel)
+	go measure.WatchParent(ctx, cancel)
 	var mu sync.Mutex
 	enc := json.NewEncoder(stdout)
 	job.Events = func(ev Event) {
@@ -121,46 +130,4 @@ func ChildMain(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return 1
 	}
 	return 0
-}
-
-// watchParent cancels the child's work when its parent dies (it is re-parented), in
-// case the kernel's parent-death signal did not reach it.
-func watchParent(ctx context.Context, cancel func()) {
-	ppid := os.Getppid()
-	t := time.NewTicker(500 * time.Millisecond)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if os.Getppid() != ppid {
-				cancel()
-				return
-			}
-		}
-	}
-}
-
-// tailBuffer keeps the last 4 KiB written to it.
-type tailBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (t *tailBuffer) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.b.Write(p)
-	if t.b.Len() > 4096 {
-		rest := t.b.Bytes()[t.b.Len()-4096:]
-		t.b = *bytes.NewBuffer(append([]byte{}, rest...))
-	}
-	return len(p), nil
-}
-
-func (t *tailBuffer) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.b.String()
 }

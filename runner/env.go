@@ -1,16 +1,15 @@
 package runner
 
 import (
-	"bufio"
 	"os"
 	"os/exec"
 	"runtime"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/tomebench/tomebench/experiments"
+	"github.com/tomebench/tomebench/internal/measure"
 	"github.com/tomebench/tomebench/internal/ort"
 )
 
@@ -20,9 +19,9 @@ func environment(provider string, threads int) experiments.Environment {
 	e := experiments.Environment{
 		Hostname:    host,
 		OS:          runtime.GOOS + "/" + runtime.GOARCH,
-		CPU:         cpuModel(),
+		CPU:         measure.CPUModel(),
 		Cores:       runtime.NumCPU(),
-		MemoryBytes: memTotal(),
+		MemoryBytes: measure.MemTotal(),
 		Provider:    provider,
 		Threads:     threads,
 		ORTVersion:  ortVersion(),
@@ -31,7 +30,7 @@ func environment(provider string, threads int) experiments.Environment {
 		Started:     time.Now().UTC().Format(time.RFC3339),
 	}
 	if provider == "cuda" {
-		e.GPU = gpuName()
+		e.GPU = measure.GPUName()
 	}
 	return e
 }
@@ -73,46 +72,4 @@ func Commit() string {
 		rev += "+dirty"
 	}
 	return rev
-}
-
-// cpuModel is /proc/cpuinfo's first "model name".
-func cpuModel() string {
-	f, err := os.Open("/proc/cpuinfo")
-	if err != nil {
-		return runtime.GOARCH
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
-			return strings.TrimSpace(v)
-		}
-	}
-	return runtime.GOARCH
-}
-
-// memTotal is /proc/meminfo's MemTotal in bytes (0 when unknown).
-func memTotal() int64 {
-	f, err := os.Open("/proc/meminfo")
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "MemTotal:"); ok {
-			n, _ := strconv.ParseInt(strings.Fields(v)[0], 10, 64)
-			return n * 1024
-		}
-	}
-	return 0
-}
-
-// gpuName asks nvidia-smi for the GPU's name ("" when there is none).
-func gpuName() string {
-	out, err := exec.Command("nvidia-smi", "--query-gpu=name,driver_version,memory.total", "--format=csv,noheader").Output()
-	if err != nil {
-		return ""
-	}
-	return strings.TrimSpace(string(out))
 }

@@ -25,8 +25,13 @@ func Merge(dirs []string, out string) (*experiments.Plan, error) {
 	if len(dirs) == 0 {
 		return nil, fmt.Errorf("runner: merge: no run folders")
 	}
-	if ents, err := os.ReadDir(out); err == nil && len(ents) > 0 {
-		return nil, fmt.Errorf("runner: merge: %s exists and is not empty", out)
+	if st, err := os.Stat(out); err == nil {
+		if !st.IsDir() {
+			return nil, fmt.Errorf("runner: merge: %s exists and is not a folder", out)
+		}
+		if ents, err := os.ReadDir(out); err != nil || len(ents) > 0 {
+			return nil, fmt.Errorf("runner: merge: %s exists and is not empty", out)
+		}
 	}
 	var plan *experiments.Plan
 	for _, d := range dirs {

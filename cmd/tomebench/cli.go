@@ -40,7 +40,9 @@ func init() {
 		generateCommand,
 		convertCommand,
 		synthCommand,
+		benchCommand,
 		fidCommand,
+		clipscoreCommand,
 		statsCommand,
 		variantCommand,
 	}
@@ -69,10 +71,16 @@ func run(stdout, stderr io.Writer, args []string) int {
 	}
 	for _, c := range commands {
 		if c.name == args[0] {
-			err := c.run(e, newFlags(e, c), args[1:])
+			fs := newFlags(e, c)
+			err := c.run(e, fs, args[1:])
+			delete(helpPrinters, fs)
 			switch {
 			case err == nil, errors.Is(err, flag.ErrHelp):
 				return 0
+			case errors.As(err, new(exitCode)):
+				var code exitCode
+				errors.As(err, &code)
+				return int(code) // the command has said why
 			case isUsage(err):
 				fmt.Fprintf(stderr, "tomebench %s: %v\nRun 'tomebench %s --help' for usage.\n", c.name, err, c.name)
 				return 2
@@ -111,18 +119,24 @@ func printHelp(w io.Writer) {
 // newFlags returns a flag set for c whose --help prints c's synopsis and flags to e.stdout.
 func newFlags(e *env, c *command) *flag.FlagSet {
 	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	fs.Usage = func() {
+	// The flag package prints parse errors and the usage itself; run prints the error
+	// once (stderr) and parse prints the usage for --help only (stdout).
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	helpPrinters[fs] = func() {
 		fs.SetOutput(e.stdout)
 		fmt.Fprintf(e.stdout, "Usage: tomebench %s [flags] %s\n\n%s\n", c.name, c.args, c.summary)
 		if hasFlags(fs) {
 			fmt.Fprintln(e.stdout, "\nFlags:")
 			fs.PrintDefaults()
 		}
-		fs.SetOutput(e.stderr)
+		fs.SetOutput(io.Discard)
 	}
 	return fs
 }
+
+// helpPrinters holds, per flag set made by newFlags, what --help prints.
+var helpPrinters = map[*flag.FlagSet]func(){}
 
 func hasFlags(fs *flag.FlagSet) bool {
 	n := 0
@@ -137,6 +151,9 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
+				if p, ok := helpPrinters[fs]; ok {
+					p()
+				}
 				return nil, err
 			}
 			return nil, &usageError{err.Error()}

@@ -17,8 +17,8 @@ import (
 var clipscoreCommand = &command{
 	name: "clipscore",
 	args: "IMAGES...",
-	summary: "Compute the CLIP score of images against their prompts, as torchmetrics' clip_score does:\n" +
-		"100·cos(image, prompt) per pair, averaged, clamped at 0 after the mean. IMAGES are files or\n" +
+	summary: "Compute the CLIP score of images against their prompts, as torchmetrics' clip_score does.\n" +
+		"The score is 100·cos(image, prompt) per pair, averaged, clamped at 0 after the mean. IMAGES are files or\n" +
 		"folders (their images sorted by name). --model is a transformers CLIPModel folder or a Hub repo\n" +
 		"id in the local cache (nothing is downloaded). --prompt gives every image the same prompt;\n" +
 		"--prompts FILE gives one prompt per line, matched to the images in order. Plain output ends\n" +

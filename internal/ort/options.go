@@ -3,6 +3,8 @@ package ort
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -68,6 +70,24 @@ type SessionOptions struct {
 	// model opened from bytes (models over 2 GB keep weights outside the
 	// .onnx). Models opened from a path find them beside the file.
 	ExternalDataDir string
+	// Profile, if set, turns on ONNX Runtime's profiler: every node run is
+	// timed and the trace (Chrome trace JSON) is written, when the session
+	// closes, to a file whose name starts with Profile (ProfileFiles finds it).
+	Profile string
+	// NoCPUArena turns the CPU memory arena off (allocations go straight to
+	// the system allocator: less memory held, slower on large models).
+	NoCPUArena bool
+	// NoMemPattern turns memory patterns off (planned activation buffers).
+	NoMemPattern bool
+	// Config holds extra session config entries, such as
+	// "session.use_device_allocator_for_initializers": "1".
+	Config map[string]string
+	// EnvAllocators makes the session use the process-wide CPU allocator
+	// registered by RegisterCPUArena (session.use_env_allocators).
+	EnvAllocators bool
+	// GPUMemLimit caps the CUDA provider's memory arena, in bytes
+	// (gpu_mem_limit); 0 leaves it unlimited. ProviderCUDA only.
+	GPUMemLimit int64
 }
 
 // ErrProviderUnavailable is wrapped by the error from opening a session on
@@ -104,6 +124,31 @@ func (o SessionOptions) build(forInfo bool) (*onnxruntime.SessionOptions, error)
 		}
 		return so, nil
 	}
+	if o.Profile != "" {
+		if err := so.EnableProfiling(o.Profile); err != nil {
+			return fail("profiling", err)
+		}
+	}
+	if o.NoCPUArena {
+		if err := so.SetCpuMemArena(false); err != nil {
+			return fail("CPU arena", err)
+		}
+	}
+	if o.NoMemPattern {
+		if err := so.SetMemPattern(false); err != nil {
+			return fail("memory pattern", err)
+		}
+	}
+	if o.EnvAllocators {
+		if err := so.AddSessionConfigEntry("session.use_env_allocators", "1"); err != nil {
+			return fail("env allocators", err)
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(o.Config)) {
+		if err := so.AddSessionConfigEntry(k, o.Config[k]); err != nil {
+			return fail("config entry "+k, err)
+		}
+	}
 	if o.Threads > 0 {
 		if err := so.SetIntraOpNumThreads(o.Threads); err != nil {
 			return fail("intra-op threads", err)
@@ -126,7 +171,7 @@ func (o SessionOptions) build(forInfo bool) (*onnxruntime.SessionOptions, error)
 		}
 	}
 	if o.Provider == ProviderCUDA {
-		if err := appendCUDA(so, o.DeviceID); err != nil {
+		if err := appendCUDA(so, o.DeviceID, o.GPUMemLimit); err != nil {
 			so.Destroy()
 			return nil, err
 		}
@@ -136,7 +181,7 @@ func (o SessionOptions) build(forInfo bool) (*onnxruntime.SessionOptions, error)
 
 // appendCUDA adds the CUDA execution provider on device id, after checking
 // that the library has the provider's shared objects beside it.
-func appendCUDA(so *onnxruntime.SessionOptions, id int) error {
+func appendCUDA(so *onnxruntime.SessionOptions, id int, memLimit int64) error {
 	lib := LoadedLibrary()
 	if missing := missingProviderLibs(lib, cudaProviderLibs); len(missing) > 0 {
 		return fmt.Errorf("%w: CUDA needs %s, missing beside %s (a CPU-only build); set %s to libonnxruntime.so.1 of ONNX Runtime's GPU release",
@@ -147,7 +192,11 @@ func appendCUDA(so *onnxruntime.SessionOptions, id int) error {
 		return fmt.Errorf("%w: CUDA: %v", ErrProviderUnavailable, err)
 	}
 	defer cuda.Destroy()
-	if err := cuda.Update(map[string]string{"device_id": strconv.Itoa(id)}); err != nil {
+	settings := map[string]string{"device_id": strconv.Itoa(id)}
+	if memLimit > 0 {
+		settings["gpu_mem_limit"] = strconv.FormatInt(memLimit, 10)
+	}
+	if err := cuda.Update(settings); err != nil {
 		return fmt.Errorf("%w: CUDA device %d: %v", ErrProviderUnavailable, id, err)
 	}
 	if err := so.AppendExecutionProviderCUDA(cuda); err != nil {
@@ -165,6 +214,14 @@ func (o SessionOptions) validate() error {
 	}
 	if o.Threads < 0 || o.InterOpThreads < 0 || o.DeviceID < 0 {
 		return fmt.Errorf("ort: negative thread count or device id in %+v", o)
+	}
+	if o.GPUMemLimit < 0 {
+		return fmt.Errorf("ort: negative GPU memory limit %d", o.GPUMemLimit)
+	}
+	for k := range o.Config {
+		if k == "" {
+			return fmt.Errorf("ort: empty session config key")
+		}
 	}
 	if o.OptLevel < OptDefault || o.OptLevel > OptAll {
 		return fmt.Errorf("ort: unknown optimisation level %v", o.OptLevel)

@@ -82,7 +82,12 @@ func (c *ctx) attnModule(b *onnx.Builder, key, x, context string, C, ctxDim, hea
 	q := c.linear(b.Scope("to_q"), key+".to_q", x, C, C, false)
 	k := c.linear(b.Scope("to_k"), key+".to_k", context, ctxDim, C, false)
 	v := c.linear(b.Scope("to_v"), key+".to_v", context, ctxDim, C, false)
-	o := c.attention(b, q, k, v, heads, C, upcast, false)
+	var o string
+	if c.opt.FusedAttention && !upcast {
+		o = c.fusedAttention(b, q, k, v, heads)
+	} else {
+		o = c.attention(b, q, k, v, heads, C, upcast, false)
+	}
 	return c.linear(b.Scope("to_out.0"), key+".to_out.0", o, C, C, true)
 }
 

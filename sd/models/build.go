@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/tomebench/tomebench/internal/onnx"
+	"github.com/tomebench/tomebench/internal/onnx/onnxpb"
 	"github.com/tomebench/tomebench/sd/diffusers"
 )
 
@@ -46,6 +47,9 @@ func build(cfg Config, src WeightSource, srcName string, opt Options, s sink) (*
 	}
 	m := onnx.NewModel(string(comp), opt.opset())
 	m.Proto.ProducerName = "tomebench"
+	if opt.FusedAttention {
+		m.Proto.OpsetImport = append(m.Proto.OpsetImport, &onnxpb.OperatorSetIdProto{Domain: MSDomain, Version: 1})
+	}
 	c := newCtx(m, opt, src, srcName, s)
 	switch cfg := cfg.(type) {
 	case *diffusers.UNetConfig:

@@ -38,6 +38,12 @@ type Options struct {
 	// ExternalThreshold is the smallest weight, in bytes, that Write puts into the
 	// external weights file (0: 1024). Build keeps every weight inline.
 	ExternalThreshold int
+	// FusedAttention builds the UNet's attention (softmax(QKᵀ/√d)V over heads, the
+	// part between to_q/to_k/to_v and to_out) as one ONNX Runtime contrib
+	// MultiHeadAttention node (domain com.microsoft) instead of Reshape, Transpose,
+	// MatMul, Mul, Softmax, MatMul. Such a model runs on ONNX Runtime only. Attention
+	// with upcast_attention keeps the plain form (its float32 upcast has no fused form).
+	FusedAttention bool
 }
 
 func (o Options) opset() int64 {

@@ -1,0 +1,325 @@
+package bench
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/tomebench/tomebench/internal/half"
+	"github.com/tomebench/tomebench/internal/measure"
+	"github.com/tomebench/tomebench/internal/onnx"
+	"github.com/tomebench/tomebench/internal/ort"
+	"github.com/tomebench/tomebench/sd/models"
+	"github.com/tomebench/tomebench/tome"
+)
+
+// ChildSubcommand is the hidden tomebench subcommand that runs ChildMain.
+const ChildSubcommand = "__bench"
+
+// A Job is the work of one child process: open Model (patched at ToMe.Ratio when
+// above 0), run Warmup untimed calls and Calls timed ones at the given batch.
+type Job struct {
+	Model   string             `json:"model"` // path of the UNet's model.onnx
+	ToMe    tome.Options       `json:"tome"`
+	Batch   int                `json:"batch"`
+	Latent  int                `json:"latent"` // latent height = width
+	Session ort.SessionOptions `json:"session"`
+	// Arena, if set, registers a process-wide CPU arena (ort.RegisterCPUArena) and
+	// opens the session on it.
+	Arena  *ort.ArenaConfig `json:"arena,omitempty"`
+	Warmup int              `json:"warmup"`
+	Calls  int              `json:"calls"`
+	Seed   uint64           `json:"seed"`
+}
+
+// A JobResult is what a child reports.
+type JobResult struct {
+	Seconds       []float64 `json:"seconds"` // each timed call
+	PeakRSS       int64     `json:"peak_rss_bytes"`
+	RSSOpened     int64     `json:"rss_opened_bytes"` // after opening the session
+	Patched       int       `json:"patched_blocks"`
+	Blocks        int       `json:"blocks"`
+	ToMeMicros    int64     `json:"tome_micros,omitempty"` // profiled: ToMe nodes' kernel time
+	NodeMicros    int64     `json:"node_micros,omitempty"` // profiled: all nodes' kernel time
+	ProfileMicros int64     `json:"profile_micros,omitempty"`
+}
+
+// RunJob does job in this process.
+func RunJob(ctx context.Context, job Job) (*JobResult, error) {
+	if err := ort.Init(); err != nil {
+		return nil, err
+	}
+	m, err := onnx.Load(job.Model)
+	if err != nil {
+		return nil, fmt.Errorf("bench: %w", err)
+	}
+	res := &JobResult{}
+	var rep tome.Report
+	if job.ToMe.Ratio > 0 {
+		if rep, err = tome.Patch(m, tome.PatchOptions{Options: job.ToMe, Latent: [2]int{job.Latent, job.Latent}}); err != nil {
+			return nil, err
+		}
+		res.Patched, res.Blocks = rep.Patched, len(rep.Blocks)
+	}
+	b, err := m.Marshal()
+	if err != nil {
+		return nil, fmt.Errorf("bench: %w", err)
+	}
+	m = nil
+	so := job.Session
+	so.ExternalDataDir = filepath.Dir(job.Model)
+	if job.Arena != nil {
+		if err := ort.RegisterCPUArena(*job.Arena); err != nil {
+			return nil, err
+		}
+		so.EnvAllocators = true
+	}
+	s, err := ort.NewSessionFromBytes(b, so)
+	if err != nil {
+		return nil, err
+	}
+	closed := false
+	defer func() {
+		if !closed {
+			s.Close()
+		}
+	}()
+	b = nil
+	res.RSSOpened, _ = ort.CurrentRSS()
+	in, outShape, err := feeds(s, job)
+	if err != nil {
+		return nil, err
+	}
+	part := tome.NewPartitioner(job.Seed, true)
+	call := func() (float64, error) {
+		for _, ri := range rep.RandInputs { // fresh partitions per call, as the pipeline feeds them
+			in[ri.Name] = ort.NewInt64(ri.Shape(), ri.Draw(part))
+		}
+		start := time.Now()
+		_, err := s.RunWithShapes(in, []string{models.UNetOutSample}, map[string][]int64{models.UNetOutSample: outShape})
+		return time.Since(start).Seconds(), err
+	}
+	for i := 0; i < job.Warmup+job.Calls; i++ {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		sec, err := call()
+		if err != nil {
+			return nil, fmt.Errorf("bench: UNet call at batch %d: %w", job.Batch, err)
+		}
+		if i >= job.Warmup {
+			res.Seconds = append(res.Seconds, sec)
+		}
+	}
+	res.PeakRSS, _ = ort.PeakRSS()
+	if job.Session.Profile != "" {
+		closed = true
+		if err := s.Close(); err != nil { // writes the profile
+			return nil, err
+		}
+		if err := readShare(job.Session.Profile, res); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+// feeds makes the UNet's inputs for job: standard normal sample and text states,
+// timestep 981 (the first PLMS step), in the model's element types.
+func feeds(s *ort.Session, job Job) (map[string]*ort.Tensor, []int64, error) {
+	rng := rand.New(rand.NewPCG(job.Seed, 2))
+	randn := func(n int64) []float32 {
+		v := make([]float32, n)
+		for i := range v {
+			v[i] = float32(rng.NormFloat64())
+		}
+		return v
+	}
+	B := int64(job.Batch)
+	in := map[string]*ort.Tensor{}
+	var outShape []int64
+	for _, io := range s.Inputs() {
+		switch io.Name {
+		case models.UNetSample:
+			ch := int64(4)
+			if len(io.Shape) == 4 && io.Shape[1] > 0 {
+				ch = io.Shape[1]
+			}
+			outShape = []int64{B, ch, int64(job.Latent), int64(job.Latent)}
+			in[io.Name] = floatTensor(io.DType, outShape, randn(B*ch*int64(job.Latent)*int64(job.Latent)))
+		case models.UNetTimestep:
+			n := B
+			if len(io.Shape) == 0 {
+				n = 1
+			}
+			shape := []int64{n}
+			if len(io.Shape) == 0 {
+				shape = []int64{}
+			}
+			ts := make([]float32, n)
+			for i := range ts {
+				ts[i] = 981
+			}
+			switch io.DType {
+			case ort.Int64:
+				v := make([]int64, n)
+				for i := range v {
+					v[i] = 981
+				}
+				in[io.Name] = ort.NewInt64(shape, v)
+			default:
+				in[io.Name] = floatTensor(io.DType, shape, ts)
+			}
+		case models.UNetEncoderHiddenStates:
+			L, D := int64(77), int64(768)
+			if len(io.Shape) == 3 {
+				if io.Shape[1] > 0 {
+					L = io.Shape[1]
+				}
+				if io.Shape[2] > 0 {
+					D = io.Shape[2]
+				}
+			}
+			in[io.Name] = floatTensor(io.DType, []int64{B, L, D}, randn(B*L*D))
+		default:
+			if !strings.HasPrefix(io.Name, "tome_rand_idx") {
+				return nil, nil, fmt.Errorf("bench: %s: unexpected UNet input %q", job.Model, io.Name)
+			}
+		}
+	}
+	if outShape == nil {
+		return nil, nil, fmt.Errorf("bench: %s has no %q input: not a UNet", job.Model, models.UNetSample)
+	}
+	return in, outShape, nil
+}
+
+func floatTensor(dt ort.DType, shape []int64, v []float32) *ort.Tensor {
+	if dt == ort.Float16 {
+		return ort.NewFloat16(shape, half.Float32sToF16s(v))
+	}
+	return ort.NewFloat32(shape, v)
+}
+
+// readShare fills res's profile figures from the last run in the profile.
+func readShare(prefix string, res *JobResult) error {
+	files, err := ort.ProfileFiles(prefix)
+	if err != nil {
+		return err
+	}
+	if len(files) == 0 {
+		return fmt.Errorf("bench: ONNX Runtime wrote no profile %s*.json", prefix)
+	}
+	runs, err := ort.ReadProfile(files[len(files)-1])
+	if err != nil {
+		return err
+	}
+	if len(runs) == 0 {
+		return fmt.Errorf("bench: profile %s has no model_run", files[len(files)-1])
+	}
+	last := runs[len(runs)-1]
+	res.ProfileMicros = last.Micros
+	for _, n := range last.Nodes {
+		res.NodeMicros += n.Micros
+		if IsToMeNode(n.Node) {
+			res.ToMeMicros += n.Micros
+		}
+	}
+	return nil
+}
+
+// IsToMeNode reports whether a node name lies in the scope tome.Patch gives its
+// nodes ("<block scope>/tome/…"); ONNX Runtime keeps the name of a node it fuses
+// others into.
+func IsToMeNode(name string) bool { return strings.Contains(name, "/tome/") }
+
+// ChildMain is the body of the child process: it reads the job (JSON, --job), runs
+// it and prints the JobResult as one JSON line; errors go to stderr.
+func ChildMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet(ChildSubcommand, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	jobJSON := fs.String("job", "", "the Job as JSON")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	var job Job
+	if err := json.Unmarshal([]byte(*jobJSON), &job); err != nil {
+		fmt.Fprintf(stderr, "error: bench: --job: %v\n", err)
+		return 2
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go measure.WatchParent(ctx, cancel)
+	res, err := RunJob(ctx, job)
+	if err != nil {
+		fmt.Fprintf(stderr, "error: %v\n", err)
+		return 1
+	}
+	json.NewEncoder(stdout).Encode(res)
+	return 0
+}
+
+// runChild runs job in a child process started with argv (the executable and the
+// hidden subcommand).
+func runChild(ctx context.Context, argv []string, job Job, log io.Writer) (*JobResult, error) {
+	b, err := json.Marshal(job)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.CommandContext(ctx, argv[0], append(append([]string{}, argv[1:]...), "--job", string(b))...)
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	cmd.WaitDelay = 30 * time.Second
+	var tail measure.TailBuffer
+	if log == nil {
+		log = io.Discard
+	}
+	cmd.Stderr = io.MultiWriter(log, &tail)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("bench: starting %s: %w", argv[0], err)
+	}
+	var res *JobResult
+	sc := bufio.NewScanner(stdout)
+	sc.Buffer(make([]byte, 64*1024), 1<<20)
+	for sc.Scan() {
+		var r JobResult
+		if json.Unmarshal(sc.Bytes(), &r) == nil && r.PeakRSS != 0 {
+			res = &r
+			continue
+		}
+		fmt.Fprintln(log, sc.Text())
+	}
+	err = cmd.Wait()
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	if err != nil {
+		if msg := tail.LastLine(); msg != "" {
+			return nil, &ChildError{Msg: msg}
+		}
+		return nil, &ChildError{Msg: err.Error()}
+	}
+	if res == nil {
+		return nil, fmt.Errorf("bench: child reported no result")
+	}
+	return res, nil
+}
+
+// A ChildError is a measurement child that failed (for example out of memory under
+// a limit).
+type ChildError struct{ Msg string }
+
+func (e *ChildError) Error() string { return "bench: child: " + e.Msg }

@@ -23,9 +23,10 @@
 //     and the runtime itself), divided by the images per call (batch / 2: classifier-
 //     free guidance runs each image twice).
 //  5. Memory (b), with a memory limit: the paper's way. Children run one call at
-//     growing batches under the limit (CUDA: the provider's gpu_mem_limit; CPU: a
-//     registered arena's max_mem) until a call fails; GB/im = limit / most images
-//     that fit.
+//     growing batches under the limit (CUDA: the provider's gpu_mem_limit, a call
+//     that needs more fails; CPU: the child's peak RSS, weights included, must stay
+//     under the limit, because the CPU arena's max_mem does not hold in ONNX Runtime
+//     1.29) until a call does not fit; GB/im = limit / most images that fit.
 //
 // Results are a Result (JSON) and a Markdown table (Markdown).
 package bench

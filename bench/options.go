@@ -38,6 +38,9 @@ type Options struct {
 	Attention string
 	// Session holds the provider, threads and memory settings of every session.
 	Session ort.SessionOptions
+	// Arena, if set, opens every session on a process-wide CPU arena configured by it
+	// (ort.RegisterCPUArena), e.g. growing by exactly what is requested.
+	Arena *ort.ArenaConfig
 	// Repeat is the number of rounds (timed calls per ratio).
 	Repeat int
 	// Profile measures ToMe's share of the patched call (one more child per ratio).

@@ -47,13 +47,13 @@ func Markdown(w io.Writer, r *Result) error {
 		if row.Ratio > 0 {
 			blocks = fmt.Sprintf("%d/%d", row.PatchedBlocks, row.Blocks)
 		}
-		fmt.Fprintf(&b, "| %g | %s | %.3f | %.3f–%.3f | %.2f× (%.2f–%.2f) | %s | %.2f | %.2f |",
+		fmt.Fprintf(&b, "| %g | %s | %.3f | %.3f–%.3f | %.2f× (%.2f–%.2f) | %s | %.2f | %.3f |",
 			100*row.Ratio, blocks, row.Seconds.Median, row.Seconds.Min, row.Seconds.Max,
 			row.Speedup.Median, row.Speedup.Min, row.Speedup.Max, share,
 			float64(row.PeakRSSBytes)/1e9, float64(row.ActivationBytesPerImage)/1e9)
 		if limit {
 			if row.LimitMaxImages > 0 {
-				fmt.Fprintf(&b, " %d | %.2f |", row.LimitMaxImages, float64(row.LimitBytesPerImage)/1e9)
+				fmt.Fprintf(&b, " %d | %.3f |", row.LimitMaxImages, float64(row.LimitBytesPerImage)/1e9)
 			} else {
 				b.WriteString(" 0 | — |")
 			}

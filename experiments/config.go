@@ -50,8 +50,9 @@ type Config struct {
 	Generation GenerationConfig
 	Prompts    PromptsConfig
 	Sweep      []SweepEntry
-	Baseline   string     // label of the baseline variant ("" when there is none)
-	FID        *FIDConfig // nil: no fid section
+	Baseline   string      // label of the baseline variant ("" when there is none)
+	FID        *FIDConfig  // nil: no fid section
+	CLIP       *CLIPConfig // nil: no clip section
 
 	// Variants is the sweep expanded (see Expand for the order), without IDs: ratio-0
 	// ToMe variants are normalised to method none and duplicates are merged.
@@ -142,6 +143,13 @@ type FIDConfig struct {
 	Reps      int
 }
 
+// CLIPConfig is the clip section: score each image against its prompt with the user's
+// CLIP model (package clipscore, torchmetrics' CLIPScore).
+type CLIPConfig struct {
+	Model     string // transformers CLIPModel folder or HF-cache repo id
+	BatchSize int
+}
+
 // Load reads and parses the config file at path (see Parse).
 func Load(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
@@ -216,6 +224,9 @@ const (
 //	  method: exact                # exact | pytorch-fid
 //	  kid: false
 //	  interval: {size: 1000, reps: 20}   # size >= 2, reps >= 2
+//	clip:                          # optional: CLIP score beside FID
+//	  model: DIR | org/name        # transformers CLIPModel folder or HF-cache repo id
+//	  batch_size: 32
 //
 // Every error is a *ConfigError; the first problem found is reported.
 func Parse(name string, data []byte) (*Config, error) {
@@ -275,6 +286,11 @@ func (c *Config) CheckPaths() error {
 	if c.Prompts.ImageNet == nil {
 		if _, err := ReadPromptFile(c.Prompts.File); err != nil {
 			bad("prompts.file", strings.TrimPrefix(err.Error(), "experiments: "))
+		}
+	}
+	if cl := c.CLIP; cl != nil {
+		if _, err := diffusers.Resolve(cl.Model); err != nil {
+			bad("clip.model", err.Error())
 		}
 	}
 	if f := c.FID; f != nil {

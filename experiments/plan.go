@@ -343,6 +343,9 @@ func (c *Config) Expand(modelIdentity string) (*Plan, error) {
 		p.FID = &FIDPlan{Reference: f.Reference, Weights: f.Weights, Dims: f.Dims, BatchSize: f.BatchSize,
 			Method: f.Method, KID: f.KID, Interval: f.Interval, Reps: f.Reps}
 	}
+	if cl := c.CLIP; cl != nil {
+		p.CLIP = &CLIPPlan{Model: cl.Model, BatchSize: cl.BatchSize}
+	}
 	ids := map[string]string{}
 	for _, v := range c.Variants {
 		v = cloneVariant(v)

@@ -28,8 +28,9 @@ type Plan struct {
 	Model      ModelPlan      `json:"model"`
 	Generation GenerationPlan `json:"generation"`
 	Prompts    PromptsPlan    `json:"prompts"`
-	FID        *FIDPlan       `json:"fid,omitempty"` // nil: no FID asked for
-	Baseline   string         `json:"baseline"`      // ID of the baseline variant ("" if none)
+	FID        *FIDPlan       `json:"fid,omitempty"`  // nil: no FID asked for
+	CLIP       *CLIPPlan      `json:"clip,omitempty"` // nil: no CLIP score asked for
+	Baseline   string         `json:"baseline"`       // ID of the baseline variant ("" if none)
 	Variants   []Variant      `json:"variants"`
 }
 
@@ -72,6 +73,13 @@ type FIDPlan struct {
 	KID       bool   `json:"kid"`
 	Interval  int    `json:"interval,omitempty"` // subsample size for the FID interval (0: none)
 	Reps      int    `json:"reps,omitempty"`
+}
+
+// CLIPPlan is the CLIP score asked for: torchmetrics' CLIPScore of each image against
+// its own prompt, with the user's CLIP model.
+type CLIPPlan struct {
+	Model     string `json:"model"` // transformers CLIPModel folder or HF-cache repo id
+	BatchSize int    `json:"batch_size"`
 }
 
 // ImageRecord is one finished image (a line of records/images<S>.jsonl).
@@ -156,9 +164,23 @@ type VariantMetric struct {
 	Interval *Interval `json:"fid_interval,omitempty"`
 	// PSNR and SSIM to the baseline variant's image of the same index (nil for the
 	// baseline itself or when there is none): mean and sample standard deviation.
-	PSNR     *MeanStd `json:"psnr,omitempty"`
-	SSIM     *MeanStd `json:"ssim,omitempty"`
-	Warnings []string `json:"warnings,omitempty"`
+	PSNR *MeanStd `json:"psnr,omitempty"`
+	// CLIP is the CLIP score of the variant's images against their prompts.
+	CLIP     *CLIPValue `json:"clip,omitempty"`
+	SSIM     *MeanStd   `json:"ssim,omitempty"`
+	Warnings []string   `json:"warnings,omitempty"`
+}
+
+// CLIPValue is a variant's CLIP score as torchmetrics computes it: Score = max(Mean, 0)
+// with Mean the mean over images of 100·cos(image, text); Std is the sample standard
+// deviation of the per-image scores; LongPrompts counts prompts over CLIP's 77 tokens
+// (torchmetrics pools them all at the start token: their score means nothing).
+type CLIPValue struct {
+	Score       float64 `json:"score"`
+	Mean        float64 `json:"mean"`
+	Std         float64 `json:"std"`
+	N           int     `json:"n"`
+	LongPrompts int     `json:"long_prompts,omitempty"`
 }
 
 // KIDValue is a KID estimate: mean and standard deviation over subsets.

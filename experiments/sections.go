@@ -13,7 +13,7 @@ func (d *decoder) config(doc *yaml.Node) *Config {
 	c := &Config{File: d.file}
 	d.lines = map[string]int{}
 	defer func() { c.lines = d.lines }()
-	m := d.mapping(doc, "", "name", "out", "model", "generation", "prompts", "sweep", "baseline", "fid")
+	m := d.mapping(doc, "", "name", "out", "model", "generation", "prompts", "sweep", "baseline", "fid", "clip")
 	if d.err != nil {
 		return c
 	}
@@ -47,6 +47,9 @@ func (d *decoder) config(doc *yaml.Node) *Config {
 	}
 	if n := m.get("fid"); n != nil {
 		c.FID = d.fid(n)
+	}
+	if n := m.get("clip"); n != nil {
+		c.CLIP = d.clip(n)
 	}
 	if d.err != nil {
 		return c
@@ -263,6 +266,23 @@ func (d *decoder) fid(n *yaml.Node) *FIDConfig {
 		fc.Reps = d.intIn(r, "fid.interval.reps", 2, 1<<20)
 	}
 	return fc
+}
+
+func (d *decoder) clip(n *yaml.Node) *CLIPConfig {
+	cc := &CLIPConfig{BatchSize: 32}
+	m := d.mapping(n, "clip", "model", "batch_size")
+	if d.err != nil {
+		return cc
+	}
+	if v := m.get("model"); v == nil {
+		d.fail(n, "clip.model", "required: a transformers CLIPModel folder or Hugging Face cache repo id")
+	} else if cc.Model = d.str(v, "clip.model"); d.err == nil && cc.Model == "" {
+		d.fail(v, "clip.model", "empty")
+	}
+	if v := m.get("batch_size"); v != nil {
+		cc.BatchSize = d.intIn(v, "clip.batch_size", 1, 1<<16)
+	}
+	return cc
 }
 
 func (d *decoder) sweep(n *yaml.Node) []SweepEntry {

@@ -40,6 +40,12 @@ var allColumns = []column{
 		}
 		return meanStd(r.KID.Mean, r.KID.Std)
 	}},
+	{key: "clip", head: "CLIP", optional: true, cell: func(r *Row) string {
+		if r.CLIP == nil {
+			return ""
+		}
+		return meanStd(r.CLIP.Score, r.CLIP.Std)
+	}},
 	{key: "s", head: "s/im", cell: func(r *Row) string { return stat(r.Seconds) }},
 	{key: "speedup", head: "×faster", cell: func(r *Row) string { return ratio(r.Speedup) }},
 	{key: "unet", head: "UNet s/im", optional: true, cell: func(r *Row) string { return stat(r.UNetSeconds) }},

@@ -20,6 +20,7 @@ var CSVHeader = []string{
 	"gb_per_image", "memory_ratio", "device_gb_per_image",
 	"psnr", "psnr_std", "psnr_identical", "ssim", "ssim_std",
 	"images", "expected_images",
+	"clip_score", "clip_std",
 }
 
 // WriteCSV writes t as CSV for machines: a header row (CSVHeader), one row per
@@ -56,6 +57,11 @@ func WriteCSV(w io.Writer, t *Table) error {
 		rec = append(rec, meanStdCells(r.PSNR, true)...)
 		rec = append(rec, meanStdCells(r.SSIM, false)...)
 		rec = append(rec, strconv.Itoa(r.Images), strconv.Itoa(r.Expected))
+		if c := r.CLIP; c != nil {
+			rec = append(rec, full(c.Score), full(c.Std))
+		} else {
+			rec = append(rec, "", "")
+		}
 		if err := cw.Write(rec); err != nil {
 			return err
 		}

@@ -44,7 +44,8 @@ type Row struct {
 	MemoryRatio      *float64 // baseline GB/im / GB/im ("×less")
 	DeviceGBPerImage *float64 // max device arena peak / batch size (CUDA), in 1e9 bytes
 
-	PSNR, SSIM *experiments.MeanStd // to the baseline's images
+	PSNR, SSIM *experiments.MeanStd   // to the baseline's images
+	CLIP       *experiments.CLIPValue // CLIP score against the prompts
 
 	Images   int // images recorded
 	Expected int // prompts in the plan
@@ -98,7 +99,7 @@ func NewTable(run *experiments.Run) *Table {
 		}
 
 		if m := run.VariantMetric(v.ID); m != nil {
-			row.FID, row.Interval, row.KID, row.PSNR, row.SSIM = m.FID, m.Interval, m.KID, m.PSNR, m.SSIM
+			row.FID, row.Interval, row.KID, row.PSNR, row.SSIM, row.CLIP = m.FID, m.Interval, m.KID, m.PSNR, m.SSIM, m.CLIP
 		}
 		t.Rows = append(t.Rows, row)
 	}
@@ -146,6 +147,12 @@ func footnotes(run *experiments.Run, t *Table) []string {
 				n += fmt.Sprintf(" (%s of %s)", plural(iv.Reps, "subsample"), plural(iv.Size, "image"))
 			}
 			n += ", when computed."
+		case "clip":
+			n = "CLIP: CLIP score (torchmetrics: 100·cos(image, prompt), mean over the variant's images, clamped at 0), ± the standard deviation over images"
+			if m := run.Plan.CLIP; m != nil {
+				n += ", model " + m.Model
+			}
+			n += "."
 		case "kid":
 			n = "KID: kernel Inception distance, mean ± standard deviation over subsets of the features."
 		case "s":

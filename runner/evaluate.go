@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/tomebench/tomebench/clipscore"
 	"github.com/tomebench/tomebench/experiments"
 	"github.com/tomebench/tomebench/fid"
 	"github.com/tomebench/tomebench/fidelity"
@@ -51,6 +52,11 @@ func Evaluate(ctx context.Context, dir string, plan *experiments.Plan, opts Eval
 	}
 	if f := plan.FID; f != nil {
 		if err := evalFID(ctx, plan, f, m, files, opts, emit); err != nil {
+			return nil, err
+		}
+	}
+	if cp := plan.CLIP; cp != nil {
+		if err := evalCLIP(ctx, plan, cp, m, files, emit); err != nil {
 			return nil, err
 		}
 	}
@@ -143,6 +149,35 @@ func evalFID(ctx context.Context, plan *experiments.Plan, f *experiments.FIDPlan
 			vm.Interval = &experiments.Interval{Size: iv.Size, Reps: iv.Reps, Mean: iv.Mean, Std: iv.Std, Lo: iv.Lo, Hi: iv.Hi, Level: iv.Level}
 		}
 		vm.Warnings = append(vm.Warnings, rep.Warnings...)
+	}
+	return nil
+}
+
+// evalCLIP fills each variant's CLIP score: its images against their own prompts.
+func evalCLIP(ctx context.Context, plan *experiments.Plan, cp *experiments.CLIPPlan, m *experiments.Metrics,
+	files func(string) []string, emit func(Event)) error {
+	if err := ort.Init(); err != nil {
+		return err
+	}
+	model, err := clipscore.Open(cp.Model, clipscore.Options{Session: sessionOptions(plan), BatchSize: cp.BatchSize})
+	if err != nil {
+		return err
+	}
+	defer model.Close()
+	for i, v := range plan.Variants {
+		emit(Event{Kind: EventMetrics, Variant: v.ID, Label: v.Label, Msg: "CLIP score of " + v.Label})
+		imgs := files(v.ID)
+		pairs := make([]clipscore.Pair, len(imgs))
+		for j, f := range imgs {
+			pairs[j] = clipscore.Pair{Image: f, Prompt: plan.Prompts.Prompts[j]}
+		}
+		res, err := model.ScoreFiles(ctx, pairs, nil)
+		if err != nil {
+			return fmt.Errorf("runner: CLIP score of %s: %w", v.Label, err)
+		}
+		ms := meanStd(res.Scores)
+		m.Variants[i].CLIP = &experiments.CLIPValue{Score: res.Score, Mean: res.Mean, Std: ms.Std, N: ms.N, LongPrompts: len(res.LongPrompts)}
+		m.Variants[i].Warnings = append(m.Variants[i].Warnings, res.Warnings...)
 	}
 	return nil
 }

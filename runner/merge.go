@@ -69,6 +69,9 @@ func Merge(dirs []string, out string) (*experiments.Plan, error) {
 			}
 		}
 	}
+	if err := checkSplit(dirs); err != nil {
+		return nil, err
+	}
 	from := map[string]string{} // records file → the folder it came from
 	for _, d := range dirs {
 		recs, err := filepath.Glob(filepath.Join(d, "records", "*"))
@@ -99,6 +102,12 @@ func Merge(dirs []string, out string) (*experiments.Plan, error) {
 			rel, _ := filepath.Rel(d, p)
 			dst := filepath.Join(tmp, rel)
 			if fileExists(dst) {
+				// Overlapping folders must agree on every image they share.
+				a, errA := fsutil.SHA256(p)
+				b, errB := fsutil.SHA256(dst)
+				if errA != nil || errB != nil || a != b {
+					return fmt.Errorf("%s differs between the folders (or cannot be read): they are not shards of one run", rel)
+				}
 				return nil
 			}
 			if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
@@ -119,6 +128,34 @@ func Merge(dirs []string, out string) (*experiments.Plan, error) {
 	}
 	ok = true
 	return plan, nil
+}
+
+// checkSplit refuses folders whose shard records come from different splits (e.g.
+// 0/2 and 1/3), whose images would not add up to one run.
+func checkSplit(dirs []string) error {
+	counts := map[int]string{} // shard count n → a folder with an i/n records file
+	for _, d := range dirs {
+		files, err := filepath.Glob(filepath.Join(d, "records", "images.shard-*-of-*.jsonl"))
+		if err != nil {
+			return err
+		}
+		for _, f := range files {
+			var i, n int
+			if _, err := fmt.Sscanf(filepath.Base(f), "images.shard-%d-of-%d.jsonl", &i, &n); err != nil {
+				continue
+			}
+			counts[n] = d
+		}
+	}
+	if len(counts) > 1 {
+		var s []string
+		for n, d := range counts {
+			s = append(s, fmt.Sprintf("%s has shards of %d", d, n))
+		}
+		sort.Strings(s)
+		return fmt.Errorf("runner: merge: the folders were split differently (%s); merge shards i/n of one n", strings.Join(s, ", "))
+	}
+	return nil
 }
 
 // planDifference names the first part in which two plans differ.

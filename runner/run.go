@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -97,7 +98,7 @@ func Run(ctx context.Context, cfg *experiments.Config, opts Options) (*Summary, 
 	if err := writeRunFiles(out, cfg, plan); err != nil {
 		return nil, err
 	}
-	env := environment(plan.Model.Provider, plan.Model.Threads)
+	env := environment(plan.Model.Provider, threads(plan.Model.Threads))
 	env.Shard = opts.Shard.String()
 	envPath := filepath.Join(out, "records", "env"+opts.Shard.Suffix()+".json")
 	if err := writeJSONAtomic(envPath, env); err != nil {
@@ -106,8 +107,9 @@ func Run(ctx context.Context, cfg *experiments.Config, opts Options) (*Summary, 
 
 	// 3-4. Every variant with work in this shard, each in its own process.
 	sum := &Summary{Dir: out, Plan: plan, ModelDir: modelDir}
+	ownRecords := filepath.Join(out, "records", "images"+opts.Shard.Suffix()+".jsonl")
 	for _, v := range plan.Variants {
-		before, err := countFinished(out, plan)
+		before, err := countRecords(ownRecords)
 		if err != nil {
 			return nil, err
 		}
@@ -120,11 +122,11 @@ func Run(ctx context.Context, cfg *experiments.Config, opts Options) (*Summary, 
 		if err != nil {
 			return nil, err
 		}
-		after, err := countFinished(out, plan)
+		after, err := countRecords(ownRecords)
 		if err != nil {
 			return nil, err
 		}
-		sum.Generated += after - before
+		sum.Generated += after - before // this shard's own records: others may share the folder
 	}
 	env.Finished = time.Now().UTC().Format(time.RFC3339)
 	if err := writeJSONAtomic(envPath, env); err != nil {
@@ -227,4 +229,14 @@ func Missing(dir string, plan *experiments.Plan) (int, error) {
 		return 0, err
 	}
 	return len(plan.Variants)*len(plan.Prompts.Prompts) - n, nil
+}
+
+// countRecords counts the complete lines of a records file (0 when it does not exist).
+func countRecords(path string) (int, error) {
+	n := 0
+	_, err := experiments.ReadJSONL(path, func(int, json.RawMessage) error { n++; return nil })
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, nil
+	}
+	return n, err
 }

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tomebench/tomebench/clipscore"
 	"github.com/tomebench/tomebench/experiments"
 	"github.com/tomebench/tomebench/internal/ort"
 )
@@ -382,5 +383,42 @@ func TestChildProcessMemory(t *testing.T) {
 	}
 	if kinds[EventVariant] != 2 || kinds[EventImages] != 6 || kinds[EventPrepared] != 2 {
 		t.Errorf("events from the children: %v", kinds)
+	}
+}
+
+// TestCLIPScoreInRun: a config with a clip section gets each variant's CLIP score in
+// metrics.json, equal to clipscore's score of the same image files and prompts.
+func TestCLIPScoreInRun(t *testing.T) {
+	needORT(t)
+	model := filepath.Join("..", "..", "shared", "fixtures", "clipscore", "tiny_clip")
+	if _, err := os.Stat(model); err != nil {
+		t.Skipf("the tiny CLIP fixture is not here (%v): ../shared/fixtures comes with the project's CI", err)
+	}
+	text := strings.Replace(testConfig, "  - method: tome\n    schedule: [{two_phase: {first: 0.6, steps: 4, then: 0.3}}]\n", "", 1) +
+		"clip: {model: " + model + ", batch_size: 4}\n"
+	cfg := loadConfig(t, writeConfig(t, text))
+	if err := cfg.CheckPaths(); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "run")
+	sum := runInProcess(t, cfg, out, Whole, true)
+	m, err := clipscore.Open(model, clipscore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	for i, v := range sum.Plan.Variants {
+		var pairs []clipscore.Pair
+		for j, p := range sum.Plan.Prompts.Prompts {
+			pairs = append(pairs, clipscore.Pair{Image: filepath.Join(out, ImagePath(v.ID, j)), Prompt: p})
+		}
+		res, err := m.ScoreFiles(context.Background(), pairs, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := sum.Metrics.Variants[i].CLIP
+		if got == nil || got.Score != res.Score || got.N != len(pairs) {
+			t.Errorf("%s: run's CLIP %+v; clipscore says %v over %d images", v.Label, got, res.Score, len(pairs))
+		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/tomebench/tomebench/experiments"
@@ -86,7 +87,7 @@ func RunVariant(ctx context.Context, job VariantJob) error {
 		return err
 	}
 	p, err := pipeline.Open(job.ModelDir, pipeline.Options{
-		Provider: plan.Model.Provider, Threads: plan.Model.Threads, Precision: plan.Model.Precision,
+		Provider: plan.Model.Provider, Threads: threads(plan.Model.Threads), Precision: plan.Model.Precision,
 		Scheduler: g.Scheduler, CacheDir: filepath.Join(job.CacheDir, "converted"),
 	})
 	if err != nil {
@@ -281,4 +282,17 @@ func readPlan(dir string) (*experiments.Plan, error) {
 		return nil, fmt.Errorf("runner: %s: %w", path, err)
 	}
 	return &p, nil
+}
+
+// threads returns the intra-op thread count: the plan's, or, when it leaves it to ONNX
+// Runtime (0), the CPUs Slurm gave the task ($SLURM_CPUS_PER_TASK): without core binding
+// ONNX Runtime would otherwise start a thread per core of the whole node.
+func threads(planned int) int {
+	if planned > 0 {
+		return planned
+	}
+	if n, err := strconv.Atoi(os.Getenv("SLURM_CPUS_PER_TASK")); err == nil && n > 0 {
+		return n
+	}
+	return 0
 }

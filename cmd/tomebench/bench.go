@@ -58,6 +58,7 @@ func runBench(e *env, fs *flag.FlagSet, args []string) error {
 	noProfile := fs.Bool("no-profile", false, "skip ToMe's share of the call (one profiled child per ratio)")
 	seed := fs.Uint64("seed", d.Seed, "seed of the random weights, inputs and partitions")
 	noArena := fs.Bool("no-arena", false, "turn ONNX Runtime's CPU memory arena off")
+	sameAsRequested := fs.Bool("arena-same-as-requested", false, "run on a CPU arena that grows by exactly what is requested (kSameAsRequested) instead of doubling")
 	noMemPattern := fs.Bool("no-mem-pattern", false, "turn ONNX Runtime's memory patterns off")
 	var cfg namedFiles
 	fs.Var(&cfg, "ort-config", "ONNX Runtime session config `KEY=VALUE` (repeatable), e.g. session.disable_prepacking=1")
@@ -76,6 +77,9 @@ func runBench(e *env, fs *flag.FlagSet, args []string) error {
 	o.MemoryLimit = int64(*memLimit * 1e9)
 	o.MaxImages = *maxImages
 	o.Session = ort.SessionOptions{Provider: *provider, Threads: *threads, NoCPUArena: *noArena, NoMemPattern: *noMemPattern}
+	if *sameAsRequested {
+		o.Arena = &ort.ArenaConfig{SameAsRequested: true}
+	}
 	if len(cfg) > 0 {
 		o.Session.Config = map[string]string{}
 		for _, c := range cfg {

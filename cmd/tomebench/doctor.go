@@ -5,6 +5,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"strings"
@@ -39,7 +40,28 @@ func runDoctor(e *env, fs *flag.FlagSet, args []string) error {
 	fmt.Fprintf(w, "onnxruntime:   %s\n", ort.Version())
 	fmt.Fprintf(w, "library:       %s\n", ort.LoadedLibrary())
 	fmt.Fprintf(w, "providers:     %s\n", strings.Join(ort.Providers(), ", "))
+	doctorCUDA(w)
 	return nil
+}
+
+// doctorCUDA says what the CUDA execution provider needs and what is missing.
+func doctorCUDA(w io.Writer) {
+	var missing []string
+	if m := ort.MissingCUDAProviderLibs(); len(m) > 0 {
+		fmt.Fprintf(w, "cuda provider: missing %s (run 'tomebench install-ort --gpu' and set %s to what it prints)\n", strings.Join(m, ", "), ort.EnvLibrary)
+	} else {
+		fmt.Fprintf(w, "cuda provider: libraries beside %s\n", ort.LoadedLibrary())
+	}
+	for _, r := range ort.CUDARequirements() {
+		if r.Found == "" {
+			missing = append(missing, r.Name)
+		} else {
+			fmt.Fprintf(w, "  needs %-18s %s\n", r.Name, r.Found)
+		}
+	}
+	if len(missing) > 0 {
+		fmt.Fprintf(w, "  missing:       %s (CUDA 13 runtime, cuBLAS, cuRAND, cuDNN 9 and the NVIDIA driver on LD_LIBRARY_PATH; a CUDA 13 PyTorch install carries them in site-packages/nvidia/*/lib)\n", strings.Join(missing, ", "))
+	}
 }
 
 func cpuModel() string {
@@ -65,8 +87,18 @@ var installORTCommand = &command{
 
 func runInstallORT(e *env, fs *flag.FlagSet, args []string) error {
 	force := fs.Bool("force", false, "reinstall even if a library is found")
+	gpu := fs.Bool("gpu", false, "install ONNX Runtime 1.29.0 with the CUDA 13 provider (onnxruntime-node's core library + the provider libraries of com.github.asus4.onnxruntime.linux-x64-gpu@0.4.9) beside the CPU one")
+	from := fs.String("from", "", "with --gpu: take the two npm tarballs from this `folder` instead of npm pack")
 	if _, err := parse(fs, args); err != nil {
 		return err
+	}
+	if *gpu {
+		lib, err := ort.InstallGPU(context.Background(), e.stderr, *from)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "onnxruntime (cuda): installed %s\nexport %s=%s\n", lib, ort.EnvLibrary, lib)
+		return nil
 	}
 	if !*force {
 		if lib, err := ort.LibraryPath(); err == nil {

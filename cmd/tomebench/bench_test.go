@@ -1,0 +1,125 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/tomebench/tomebench/bench"
+	"github.com/tomebench/tomebench/internal/ort/orttest"
+)
+
+// TestBenchChildProcess is not a test: it is the measurement child of the bench tests
+// (the test binary cannot run `tomebench bench __bench`), active only when
+// TOMEBENCH_BENCH_CHILD is set.
+func TestBenchChildProcess(t *testing.T) {
+	if os.Getenv("TOMEBENCH_BENCH_CHILD") != "1" {
+		t.Skip("the bench tests' child process")
+	}
+	args := os.Args
+	for i, a := range args {
+		if a == "--" {
+			args = args[i+1:]
+			break
+		}
+	}
+	os.Exit(bench.ChildMain(t.Context(), args, os.Stdout, os.Stderr))
+}
+
+// TestBenchTiny runs `tomebench bench --arch tiny` for two ratios, two rounds, as a
+// Markdown table and as JSON, and checks the table's shape and the JSON's fields.
+func TestBenchTiny(t *testing.T) {
+	orttest.Require(t)
+	t.Setenv("TOMEBENCH_BENCH_CHILD", "1")
+	benchChildCommand = []string{os.Args[0], "-test.run=^TestBenchChildProcess$", "--"}
+	defer func() { benchChildCommand = nil }()
+	cache := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", cache)
+	if runORTLibrary != "" {
+		t.Setenv("ONNXRUNTIME_LIB", runORTLibrary)
+	}
+	args := []string{"bench", "--arch", "tiny", "--size", "64", "--ratios", "0.5", "--repeat", "2", "--memory-limit", "1"}
+
+	code, out, errOut := tomebench(args...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var table []string
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, "|") {
+			table = append(table, l)
+		}
+	}
+	if len(table) != 4 { // header, separator, ratio 0, ratio 0.5
+		t.Fatalf("table has %d lines, want 4:\n%s", len(table), out)
+	}
+	for _, col := range []string{"s/call (median)", "×faster", "ToMe ops %", "peak RSS GB", "act. GB/im", "GB/im (limit)"} {
+		if !strings.Contains(table[0], col) {
+			t.Errorf("header lacks %q: %s", col, table[0])
+		}
+	}
+	cells := func(l string) []string { return strings.Split(strings.Trim(l, "| "), " | ") }
+	ncol := len(cells(table[0]))
+	for _, l := range table[2:] {
+		if len(cells(l)) != ncol {
+			t.Errorf("row has %d cells, header %d: %s", len(cells(l)), ncol, l)
+		}
+	}
+	if c := cells(table[2]); c[0] != "0" || !strings.HasPrefix(c[4], "1.00×") || c[5] != "—" {
+		t.Errorf("ratio 0 row: %q (want r%% 0, speed-up 1.00×, no ToMe share)", c)
+	}
+	if c := cells(table[3]); c[0] != "50" || c[1] != "3/10" || c[5] == "—" {
+		t.Errorf("ratio 0.5 row: %q (want r%% 50, 3/10 blocks patched at a 8×8 latent, a ToMe share)", c)
+	}
+
+	code, out, errOut = tomebench(append(args, "--json", "--no-profile")...)
+	if code != 0 {
+		t.Fatalf("--json: exit %d: %s", code, errOut)
+	}
+	var res bench.Result
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("--json output: %v\n%s", err, out)
+	}
+	if res.Environment.ORTVersion == "" || res.Environment.CPU == "" || res.Settings.Provider != "cpu" || res.Settings.Arch != "tiny" {
+		t.Errorf("environment/settings incomplete: %+v %+v", res.Environment, res.Settings)
+	}
+	if len(res.Rows) != 2 || res.Rows[0].Ratio != 0 || res.Rows[1].Ratio != 0.5 {
+		t.Fatalf("rows: %+v", res.Rows)
+	}
+	for _, r := range res.Rows {
+		if r.Seconds.N != 2 || len(r.SecondsAll) != 2 || !(r.Seconds.Median > 0) || !(r.Speedup.Median > 0) {
+			t.Errorf("ratio %g: times %+v speed-up %+v", r.Ratio, r.Seconds, r.Speedup)
+		}
+		if r.PeakRSSBytes <= res.WeightsBytes || r.ActivationBytesPerImage <= 0 {
+			t.Errorf("ratio %g: peak RSS %d, weights %d, activation/im %d", r.Ratio, r.PeakRSSBytes, res.WeightsBytes, r.ActivationBytesPerImage)
+		}
+		if r.LimitMaxImages < 1 || r.LimitBytesPerImage != res.Settings.MemoryLimit/int64(r.LimitMaxImages) {
+			t.Errorf("ratio %g: limit search %d images, %d B/im", r.Ratio, r.LimitMaxImages, r.LimitBytesPerImage)
+		}
+		if r.ToMeShare != nil {
+			t.Errorf("ratio %g: ToMe share measured with --no-profile", r.Ratio)
+		}
+	}
+	if res.Rows[0].Speedup.Median != 1 {
+		t.Errorf("ratio 0 speed-up %g, want 1", res.Rows[0].Speedup.Median)
+	}
+}
+
+// TestBenchUsage checks the command line's mistakes.
+func TestBenchUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{"bench"},
+		{"bench", "--arch", "tiny", "--model", "x"},
+		{"bench", "--arch", "nope"},
+		{"bench", "--arch", "tiny", "--ratios", "0,x"},
+		{"bench", "--arch", "tiny", "--ratios", "1.5"},
+		{"bench", "--arch", "tiny", "--attention", "flash"},
+		{"bench", "--arch", "tiny", "--precision", "int8"},
+		{"bench", "--arch", "tiny", "--size", "100"},
+	} {
+		if code, _, _ := tomebench(args...); code != 2 {
+			t.Errorf("%q: exit %d, want 2", args, code)
+		}
+	}
+}

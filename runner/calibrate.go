@@ -20,6 +20,10 @@ type Estimate struct {
 	StepSeconds, FixedSeconds float64
 	// Seconds is the estimated time of all the variant's images.
 	Seconds float64
+	// PatchedBlocks of Blocks transformer blocks are patched; Warnings are the patch's
+	// (e.g. a max_downsample that reaches no block).
+	PatchedBlocks, Blocks int
+	Warnings              []string
 }
 
 // Calibrate estimates each variant's time in this process: after a warm-up it times a
@@ -53,7 +57,7 @@ func Calibrate(ctx context.Context, plan *experiments.Plan, modelDir, cacheDir s
 		if err != nil {
 			return nil, err
 		}
-		var est Estimate
+		est := Estimate{PatchedBlocks: unets.patched, Blocks: unets.blocks, Warnings: unets.warnings}
 		est.PrepareSeconds = time.Since(t0).Seconds()
 		gen := func(steps int) (float64, int, error) {
 			req := pipeline.Request{Prompts: prompts, Height: g.Height, Width: g.Width, Steps: steps,

@@ -51,6 +51,14 @@ func printPlan(e *env, cfg *experiments.Config, plan *experiments.Plan, modelDir
 		for _, w := range v.Warnings {
 			fmt.Fprintf(e.stdout, "warning: %s: %s\n", v.Label, w)
 		}
+		if x, ok := est[v.ID]; ok {
+			if v.Method != "none" {
+				fmt.Fprintf(e.stdout, "%s: %d of %d transformer blocks patched\n", v.Label, x.PatchedBlocks, x.Blocks)
+			}
+			for _, w := range x.Warnings {
+				fmt.Fprintf(e.stdout, "warning: %s: %s\n", v.Label, w)
+			}
+		}
 	}
 	for _, w := range cfg.Warnings {
 		fmt.Fprintf(e.stdout, "warning: %s\n", w)

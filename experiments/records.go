@@ -109,7 +109,7 @@ type VariantRecord struct {
 	WarmupSeconds   float64  `json:"warmup_seconds"`              // the discarded warm-up generation
 	PeakRSSBytes    int64    `json:"peak_rss_bytes"`              // peak resident memory of the child process
 	BaseRSSBytes    int64    `json:"base_rss_bytes"`              // resident memory after opening the models, before generating
-	DevicePeakBytes int64    `json:"device_peak_bytes,omitempty"` // CUDA: ONNX Runtime arena peak (0 on CPU)
+	DevicePeakBytes int64    `json:"device_peak_bytes,omitempty"` // CUDA: GPU memory the process holds after its last batch, NVML per process (ONNX Runtime's arena does not shrink: its peak + the CUDA context); 0 on CPU
 	BatchSize       int      `json:"batch_size"`
 	PatchedBlocks   int      `json:"patched_blocks"` // transformer blocks ToMe patched (0 for none)
 	Blocks          int      `json:"blocks"`         // transformer blocks in the UNet

@@ -166,7 +166,7 @@ func footnotes(run *experiments.Run, t *Table) []string {
 		case "less":
 			n = "×less: the baseline's GB/im / the variant's GB/im."
 		case "device":
-			n = "device GB/im: ONNX Runtime's device memory arena peak / batch size, in 10⁹ bytes, where recorded (CUDA)."
+			n = "device GB/im: GPU memory held by the process that ran the variant after its last batch (NVML per-process usage; ONNX Runtime's CUDA arena keeps its high-water mark, plus the CUDA context) / batch size, in 10⁹ bytes, where recorded (CUDA)."
 		case "psnr":
 			n = "PSNR (dB) and SSIM: to the baseline's image of the same prompt and seed, mean over the variant's images (∞: all identical)."
 		case "images":

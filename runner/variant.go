@@ -156,10 +156,16 @@ func RunVariant(ctx context.Context, job VariantJob) error {
 	if err != nil {
 		peak = -1
 	}
+	var device int64
+	if plan.Model.Provider == "cuda" {
+		if device, err = deviceMemory(os.Getpid()); err != nil {
+			unets.warnings = append(unets.warnings, "device memory not recorded: "+err.Error())
+		}
+	}
 	rec := experiments.VariantRecord{
 		Variant: v.ID, Shard: job.Shard.String(), Images: made,
 		PrepareSeconds: prepared.Sub(started).Seconds(), WarmupSeconds: warmSeconds,
-		PeakRSSBytes: peak, BaseRSSBytes: baseRSS, BatchSize: g.BatchSize,
+		PeakRSSBytes: peak, BaseRSSBytes: baseRSS, DevicePeakBytes: device, BatchSize: g.BatchSize,
 		PatchedBlocks: unets.patched, Blocks: unets.blocks, Warnings: unets.warnings,
 		Started: started.UTC().Format(time.RFC3339), Finished: time.Now().UTC().Format(time.RFC3339),
 	}

@@ -75,7 +75,7 @@ type ModelConfig struct {
 
 // SynthConfig asks for a random-weight model of a known architecture.
 type SynthConfig struct {
-	Arch string // tiny, sd15 or sd2
+	Arch string // tiny, sd15, sd2, tiny-sdxl or sdxl
 	Seed uint64
 }
 
@@ -120,7 +120,7 @@ const DefaultTemplate = "A high quality photograph of a {}."
 // For method none only Method and Line are set.
 type SweepEntry struct {
 	Line           int
-	Method         string // none or tome
+	Method         string // none, tome, todo, agentsd or deepcache
 	Ratio          []float64
 	SX, SY         []int
 	MaxDownsample  []int
@@ -129,6 +129,13 @@ type SweepEntry struct {
 	MergeCrossAttn []bool
 	MergeMLP       []bool
 	Schedules      []Schedule // when set, they replace Ratio
+
+	// The other methods' options (see methods.go).
+	Factor     []int     // todo
+	Interp     []string  // todo
+	AgentRatio []float64 // agentsd
+	Interval   []int     // deepcache
+	Branch     []int     // deepcache
 }
 
 // FIDConfig is the fid section.
@@ -186,7 +193,7 @@ const (
 //	out: runs/smoke                # default runs/<name>
 //	model:
 //	  path: DIR | org/repo[@rev]   # exactly one of path / synth
-//	  synth: {arch: tiny, seed: 1} # tiny | sd15 | sd2
+//	  synth: {arch: tiny, seed: 1} # tiny | sd15 | sd2 | tiny-sdxl | sdxl
 //	  precision: fp32              # fp32 | fp16
 //	  provider: cpu                # cpu | cuda
 //	  threads: 0                   # >= 0

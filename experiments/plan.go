@@ -29,8 +29,11 @@ var defaultToMe = ToMeSettings{Ratio: 0.5, MaxDownsample: 1, SX: 2, SY: 2, UseRa
 
 // count is the number of variants the entry expands to.
 func (se SweepEntry) count() int {
-	if se.Method == MethodNone {
+	switch se.Method {
+	case MethodNone:
 		return 1
+	case MethodToDo, MethodAgentSD, MethodDeepCache:
+		return otherCount(se)
 	}
 	n := 1
 	for _, k := range []int{len(se.SX), len(se.SY), len(se.MaxDownsample), len(se.UseRand),
@@ -77,6 +80,12 @@ func expandSweep(d *decoder, c *Config) {
 		}
 		if se.Method == MethodNone {
 			add(i, Variant{Method: MethodNone})
+			continue
+		}
+		if se.Method != MethodToMe {
+			for _, v := range expandOther(se) {
+				add(i, v)
+			}
 			continue
 		}
 		for _, sx := range se.SX {
@@ -130,6 +139,9 @@ func fmtRatio(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
 // defaults: " sx=4 sy=2", " md=2", " fixed" (use_rand false), " +xattn", " +mlp",
 // " -attn".
 func variantLabel(v Variant) string {
+	if l, ok := otherLabel(v); ok {
+		return l
+	}
 	if v.Method == MethodNone || v.ToMe == nil {
 		return MethodNone
 	}
@@ -278,6 +290,11 @@ type VariantKey struct {
 	Method    string        `json:"method"`
 	ToMe      *ToMeSettings `json:"tome"`
 	Schedule  *Schedule     `json:"schedule"`
+	// The other methods' settings: omitted when nil, so that adding them kept every
+	// earlier none/tome ID.
+	ToDo      *ToDoSettings      `json:"todo,omitempty"`
+	AgentSD   *AgentSDSettings   `json:"agentsd,omitempty"`
+	DeepCache *DeepCacheSettings `json:"deepcache,omitempty"`
 }
 
 // KeyOf is the key of v run with model m and generation settings g.
@@ -285,8 +302,15 @@ func KeyOf(m ModelPlan, g GenerationPlan, v Variant) VariantKey {
 	k := VariantKey{Model: m.Identity, Precision: m.Precision, Provider: m.Provider,
 		Height: g.Height, Width: g.Width, Steps: g.Steps, Scheduler: g.Scheduler,
 		Guidance: g.Guidance, BatchSize: g.BatchSize, Seed: g.Seed, Method: v.Method}
-	if v.Method == MethodToMe {
+	switch v.Method {
+	case MethodToMe:
 		k.ToMe, k.Schedule = v.ToMe, v.Schedule
+	case MethodToDo:
+		k.ToDo = v.ToDo
+	case MethodAgentSD:
+		k.AgentSD = v.AgentSD
+	case MethodDeepCache:
+		k.DeepCache = v.DeepCache
 	}
 	return k
 }
@@ -370,6 +394,18 @@ func cloneVariant(v Variant) Variant {
 	if v.Schedule != nil {
 		s := *v.Schedule
 		v.Schedule = &s
+	}
+	if v.ToDo != nil {
+		t := *v.ToDo
+		v.ToDo = &t
+	}
+	if v.AgentSD != nil {
+		a := *v.AgentSD
+		v.AgentSD = &a
+	}
+	if v.DeepCache != nil {
+		d := *v.DeepCache
+		v.DeepCache = &d
 	}
 	v.Warnings = append([]string(nil), v.Warnings...)
 	return v

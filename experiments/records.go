@@ -218,12 +218,16 @@ type MeanStd struct {
 type Variant struct {
 	ID     string `json:"id"`     // 12 hex digits
 	Label  string `json:"label"`  // human-readable, e.g. "tome r=0.5" or "tome 0.6→0.4"
-	Method string `json:"method"` // "none" or "tome"
+	Method string `json:"method"` // "none", "tome", "todo", "agentsd" or "deepcache"
 	// ToMe holds the ToMe options for method tome (Ratio: the constant ratio, or the
 	// schedule's first ratio).
 	ToMe *ToMeSettings `json:"tome,omitempty"`
 	// Schedule is the ratio schedule over steps for method tome (nil: constant).
 	Schedule *Schedule `json:"schedule,omitempty"`
+	// ToDo, AgentSD and DeepCache hold the settings of those methods (nil otherwise).
+	ToDo      *ToDoSettings      `json:"todo,omitempty"`
+	AgentSD   *AgentSDSettings   `json:"agentsd,omitempty"`
+	DeepCache *DeepCacheSettings `json:"deepcache,omitempty"`
 	// Warnings are options that have no effect (e.g. a ratio above 1-1/(sx*sy)).
 	Warnings []string `json:"warnings,omitempty"`
 }
@@ -238,6 +242,32 @@ type ToMeSettings struct {
 	MergeAttn      bool    `json:"merge_attn"`
 	MergeCrossAttn bool    `json:"merge_crossattn"`
 	MergeMLP       bool    `json:"merge_mlp"`
+}
+
+// ToDoSettings are ToDo's (token downsampling of attn1's keys and values): Factor per
+// side at depth 1 (and at depth 2 when MaxDownsample is 2), Interp "nearest-exact" or
+// "nearest".
+type ToDoSettings struct {
+	Factor        int    `json:"factor"`
+	MaxDownsample int    `json:"max_downsample"`
+	Interp        string `json:"interp"`
+}
+
+// AgentSDSettings are AgentSD's: tomesd's merge (Ratio, SX, SY, MaxDownsample, random
+// partitions) plus agent tokens, AgentRatio of the block's tokens.
+type AgentSDSettings struct {
+	Ratio         float64 `json:"ratio"`
+	SX            int     `json:"sx"`
+	SY            int     `json:"sy"`
+	AgentRatio    float64 `json:"agent_ratio"`
+	MaxDownsample int     `json:"max_downsample"`
+}
+
+// DeepCacheSettings are DeepCache's: a full UNet call every Interval steps, partial
+// calls that reuse the cached feature of skip branch Branch in between.
+type DeepCacheSettings struct {
+	Interval int `json:"interval"`
+	Branch   int `json:"branch"`
 }
 
 // A Schedule varies the merge ratio over the denoising steps.

@@ -101,9 +101,9 @@ func (d *decoder) model(n *yaml.Node) ModelConfig {
 		}
 		mc.Synth = &SynthConfig{}
 		if a := sm.get("arch"); a == nil {
-			d.fail(s, "model.synth.arch", "required (tiny, sd15 or sd2)")
+			d.fail(s, "model.synth.arch", "required (tiny, sd15, sd2, tiny-sdxl or sdxl)")
 		} else {
-			mc.Synth.Arch = d.oneOf(a, "model.synth.arch", "tiny", "sd15", "sd2")
+			mc.Synth.Arch = d.oneOf(a, "model.synth.arch", "tiny", "sd15", "sd2", "tiny-sdxl", "sdxl")
 		}
 		if v := sm.get("seed"); v != nil {
 			mc.Synth.Seed = d.uint(v, "model.synth.seed")
@@ -298,7 +298,8 @@ func (d *decoder) sweep(n *yaml.Node) []SweepEntry {
 	for i, e := range n.Content {
 		key := fmt.Sprintf("sweep[%d]", i)
 		m := d.mapping(e, key, "method", "ratio", "sx", "sy", "max_downsample", "use_rand",
-			"merge_attn", "merge_crossattn", "merge_mlp", "schedule")
+			"merge_attn", "merge_crossattn", "merge_mlp", "schedule",
+			"factor", "interp", "agent_ratio", "interval", "branch")
 		if d.err != nil {
 			return out
 		}
@@ -308,9 +309,16 @@ func (d *decoder) sweep(n *yaml.Node) []SweepEntry {
 			d.fail(e, key+".method", "required (none or tome)")
 			return out
 		}
-		se.Method = d.oneOf(mn, key+".method", MethodNone, MethodToMe)
+		se.Method = d.oneOf(mn, key+".method", MethodNone, MethodToMe, MethodToDo, MethodAgentSD, MethodDeepCache)
 		if d.err != nil {
 			return out
+		}
+		if se.Method != MethodNone && se.Method != MethodToMe {
+			if d.otherMethod(e, key, &se); d.err != nil {
+				return out
+			}
+			out = append(out, se)
+			continue
 		}
 		if se.Method == MethodNone {
 			for _, k := range m.keys {
@@ -321,6 +329,13 @@ func (d *decoder) sweep(n *yaml.Node) []SweepEntry {
 			}
 			out = append(out, se)
 			continue
+		}
+		for _, k := range m.keys {
+			switch k.Value {
+			case "factor", "interp", "agent_ratio", "interval", "branch":
+				d.fail(k, key+"."+k.Value, "not a tome option (tome takes ratio, sx, sy, max_downsample, use_rand, merge_attn, merge_crossattn, merge_mlp, schedule)")
+				return out
+			}
 		}
 		ints := func(k string, lo, hi, def int) []int {
 			v := m.get(k)

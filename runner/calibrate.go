@@ -61,7 +61,10 @@ func Calibrate(ctx context.Context, plan *experiments.Plan, modelDir, cacheDir s
 		est.PrepareSeconds = time.Since(t0).Seconds()
 		gen := func(steps int) (float64, int, error) {
 			req := pipeline.Request{Prompts: prompts, Height: g.Height, Width: g.Width, Steps: steps,
-				GuidanceScale: g.Guidance, Seed: g.Seed, UNetForStep: unets.forStep}
+				GuidanceScale: g.Guidance, Seed: g.Seed}
+			if err := unets.request(&req); err != nil {
+				return 0, 0, err
+			}
 			res, err := p.Generate(ctx, req)
 			if err != nil {
 				return 0, 0, err

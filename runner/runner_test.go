@@ -422,3 +422,26 @@ func TestCLIPScoreInRun(t *testing.T) {
 		}
 	}
 }
+
+// TestMethodsInRun: the other methods run as sweep variants and make images that differ
+// from the baseline's (the fidelity metrics then compare them).
+func TestMethodsInRun(t *testing.T) {
+	needORT(t)
+	text := strings.Replace(testConfig, "  - method: tome\n    ratio: 0.5\n  - method: tome\n    schedule: [{two_phase: {first: 0.6, steps: 4, then: 0.3}}]\n",
+		"  - method: deepcache\n    interval: 3\n", 1)
+	cfg := loadConfig(t, writeConfig(t, text))
+	out := filepath.Join(t.TempDir(), "run")
+	sum := runInProcess(t, cfg, out, Whole, true)
+	if sum.Pending != 0 || len(sum.Plan.Variants) != 2 {
+		t.Fatalf("%d pending, %d variants", sum.Pending, len(sum.Plan.Variants))
+	}
+	for i, vm := range sum.Metrics.Variants {
+		v := sum.Plan.Variants[i]
+		if v.Method == "none" {
+			continue
+		}
+		if vm.PSNR == nil || vm.PSNR.N == 0 {
+			t.Errorf("%s: PSNR %+v; want images that differ from the baseline's", v.Label, vm.PSNR)
+		}
+	}
+}

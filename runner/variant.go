@@ -105,8 +105,16 @@ func RunVariant(ctx context.Context, job VariantJob) error {
 
 	// Warm-up: one short generation through every UNet, not timed or kept.
 	warm := pipeline.Request{Prompts: promptsOf(plan, pending[0]), Height: g.Height, Width: g.Width,
-		Steps: len(unets.distinct), GuidanceScale: g.Guidance, Seed: g.Seed,
-		UNetForStep: func(step int) *pipeline.UNet { return unets.distinct[step%len(unets.distinct)] }}
+		Steps: max(len(unets.distinct), 1), GuidanceScale: g.Guidance, Seed: g.Seed}
+	if unets.apply != nil {
+		warm.Steps = min(g.Steps, unets.warmSteps)
+		err = unets.apply(&warm)
+	} else {
+		warm.UNetForStep = func(step int) *pipeline.UNet { return unets.distinct[step%len(unets.distinct)] }
+	}
+	if err != nil {
+		return err
+	}
 	if _, err := p.Generate(ctx, warm); err != nil {
 		return fmt.Errorf("runner: warm-up of %s: %w", v.Label, err)
 	}
@@ -117,8 +125,10 @@ func RunVariant(ctx context.Context, job VariantJob) error {
 	made := 0
 	for _, idx := range pending {
 		req := pipeline.Request{Prompts: promptsOf(plan, idx), Height: g.Height, Width: g.Width,
-			Steps: g.Steps, GuidanceScale: g.Guidance, Seed: g.Seed + uint64(idx[0]),
-			UNetForStep: unets.forStep}
+			Steps: g.Steps, GuidanceScale: g.Guidance, Seed: g.Seed + uint64(idx[0])}
+		if err := unets.request(&req); err != nil {
+			return err
+		}
 		res, err := p.Generate(ctx, req)
 		if err != nil {
 			return fmt.Errorf("runner: %s, images %d–%d: %w", v.Label, idx[0], idx[len(idx)-1], err)
@@ -179,6 +189,20 @@ type variantUNets struct {
 	patched  int // most blocks patched by any of them
 	blocks   int
 	warnings []string
+	// apply, when set, adapts each request (a pipeline-level method such as DeepCache
+	// picks the UNet of every step itself); closers release what it holds.
+	apply     func(req *pipeline.Request) error
+	warmSteps int // steps of the warm-up with apply: enough to run every UNet
+	closers   []func() error
+}
+
+// request sets req's UNets: the method's apply, or the UNet of each step.
+func (u *variantUNets) request(req *pipeline.Request) error {
+	if u.apply != nil {
+		return u.apply(req)
+	}
+	req.UNetForStep = u.forStep
+	return nil
 }
 
 func (u *variantUNets) forStep(step int) *pipeline.UNet {
@@ -192,11 +216,17 @@ func (u *variantUNets) close() {
 	for _, x := range u.distinct {
 		x.Close()
 	}
+	for _, c := range u.closers {
+		c()
+	}
 }
 
 // prepareUNets opens the UNet for every distinct ratio the variant uses over the
 // scheduler's timesteps (tome.Patch once per ratio).
 func prepareUNets(ctx context.Context, p *pipeline.Pipeline, v experiments.Variant, g experiments.GenerationPlan) (*variantUNets, error) {
+	if v.Method != experiments.MethodNone && v.Method != experiments.MethodToMe {
+		return prepareMethod(ctx, p, v, g)
+	}
 	sched, err := p.NewScheduler()
 	if err != nil {
 		return nil, err

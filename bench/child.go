@@ -191,6 +191,19 @@ func feeds(s *ort.Session, job Job) (map[string]*ort.Tensor, []int64, error) {
 				}
 			}
 			in[io.Name] = floatTensor(io.DType, []int64{B, L, D}, randn(B*L*D))
+		case models.UNetTextEmbeds: // SDXL's pooled text embedding
+			D := int64(1280)
+			if len(io.Shape) == 2 && io.Shape[1] > 0 {
+				D = io.Shape[1]
+			}
+			in[io.Name] = floatTensor(io.DType, []int64{B, D}, randn(B*D))
+		case models.UNetTimeIDs: // SDXL's (original size, crop, target size) of the image
+			px := float32(8 * job.Latent)
+			ids := make([]float32, 0, 6*B)
+			for range B {
+				ids = append(ids, px, px, 0, 0, px, px)
+			}
+			in[io.Name] = floatTensor(io.DType, []int64{B, 6}, ids)
 		default:
 			if !strings.HasPrefix(io.Name, "tome_rand_idx") {
 				return nil, nil, fmt.Errorf("bench: %s: unexpected UNet input %q", job.Model, io.Name)

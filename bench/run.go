@@ -138,11 +138,12 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	for round := 0; round < o.Repeat; round++ {
 		for k := range ratios {
 			i := (k + round) % len(ratios) // rotated order
-			fmt.Fprintf(log, "bench: round %d/%d, ratio %g\n", round+1, o.Repeat, ratios[i])
 			jr, err := runChild(ctx, argv, job(ratios[i]), log)
 			if err != nil {
 				return nil, fmt.Errorf("bench: ratio %g: %w", ratios[i], err)
 			}
+			fmt.Fprintf(log, "bench: round %d/%d, ratio %g: %.3f s/call, peak RSS %.2f GB (load %s)\n",
+				round+1, o.Repeat, ratios[i], jr.Seconds[0], float64(jr.PeakRSS)/1e9, loads(measure.LoadAverage()))
 			rows[i].SecondsAll = append(rows[i].SecondsAll, jr.Seconds[0])
 			rows[i].PatchedBlocks, rows[i].Blocks = jr.Patched, jr.Blocks
 			peaks[i] = append(peaks[i], float64(jr.PeakRSS))
@@ -168,13 +169,13 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			if r == 0 {
 				continue
 			}
-			fmt.Fprintf(log, "bench: profiling ratio %g\n", r)
 			j := job(r)
 			j.Session.Profile = filepath.Join(dir, fmt.Sprintf("r%g", r))
 			jr, err := runChild(ctx, argv, j, log)
 			if err != nil {
 				return nil, fmt.Errorf("bench: profiling ratio %g: %w", r, err)
 			}
+			fmt.Fprintf(log, "bench: ratio %g: ToMe nodes %.0f ms of %.0f ms kernel time\n", r, float64(jr.ToMeMicros)/1e3, float64(jr.NodeMicros)/1e3)
 			if jr.NodeMicros > 0 {
 				s := float64(jr.ToMeMicros) / float64(jr.NodeMicros)
 				rows[i].ToMeShare = &s

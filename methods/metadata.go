@@ -18,7 +18,7 @@ const MetadataKey = "tomebench.patch"
 type Record struct {
 	Method   string          `json:"method"` // "tome", "todo" or "agentsd"
 	Settings json.RawMessage `json:"settings"`
-	Latent   [2]int          `json:"latent"` // the latent size the patch was planned for
+	Latent   [2]int          `json:"latent"`  // the latent size the patch was planned for
 	Patched  int             `json:"patched"` // number of blocks rewritten
 }
 

@@ -47,7 +47,7 @@ func plan(m *onnx.Model, opts PatchOptions) (rep Report, blocks []graphBlock, re
 		rep.Blocks = append(rep.Blocks, br)
 	}
 	if rep.Patched == 0 {
-		rep.Warnings = append(rep.Warnings, fmt.Errorf("tome: no block patched (ratio %g, max_downsample %d): the model is unchanged", opts.Ratio, opts.MaxDownsample))
+		rep.Warnings = append(rep.Warnings, noPatchWarning(opts.Options, rep.Blocks)) // says why (patch_why.go)
 		return rep, blocks, false, nil
 	}
 	if restate {

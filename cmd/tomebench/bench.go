@@ -53,6 +53,7 @@ func runBench(e *env, fs *flag.FlagSet, args []string) error {
 	repeat := fs.Int("repeat", d.Repeat, "rounds: timed calls per ratio")
 	attention := fs.String("attention", d.Attention, "attention form: plain (ONNX ops) or fused (ONNX Runtime's MultiHeadAttention)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
+	jsonOut := fs.String("out", "", "also write the result as JSON to this `file`")
 	memLimit := fs.Float64("memory-limit", 0, "also measure the paper's GB/im under this limit in GB (CUDA: gpu_mem_limit; CPU: arena max_mem)")
 	maxImages := fs.Int("max-images", 64, "largest images per call the --memory-limit search tries")
 	noProfile := fs.Bool("no-profile", false, "skip ToMe's share of the call (one profiled child per ratio)")
@@ -112,6 +113,15 @@ func runBench(e *env, fs *flag.FlagSet, args []string) error {
 	res, err := bench.Run(ctx, o)
 	if err != nil {
 		return err
+	}
+	if *jsonOut != "" {
+		b, err := json.MarshalIndent(res, "", "  ")
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(*jsonOut, append(b, '\n'), 0o644); err != nil {
+			return err
+		}
 	}
 	if *asJSON {
 		enc := json.NewEncoder(e.stdout)

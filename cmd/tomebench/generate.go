@@ -12,7 +12,9 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/tomebench/tomebench/internal/npy"
+	"github.com/tomebench/tomebench/methods/deepcache"
 	"github.com/tomebench/tomebench/sd/pipeline"
+	"github.com/tomebench/tomebench/tome"
 )
 
 var generateCommand = &command{
@@ -22,6 +24,11 @@ var generateCommand = &command{
 		"Classifier-free guidance with one UNet call per step on the stacked batch, as diffusers.\n" +
 		"Image i starts from seeded noise with seed --seed+i (the same on every machine), or from\n" +
 		"--latents. --ratio > 0 patches the UNet with ToMe (tomesd's options and defaults).\n" +
+		"--deepcache-interval N runs DeepCache (horseee/DeepCache's DeepCacheSDHelper), composable with ToMe.\n" +
+		"--model may be a single-file SD 1.x/2.x checkpoint (.safetensors/.ckpt; --original-config or --config\n" +
+		"say its architecture, else it is inferred and printed), converted once into the cache.\n" +
+		"--init-image IMG --strength S runs img2img; --hires WxH a high-res fix (Lanczos-3 upscale, img2img\n" +
+		"at --hires-strength with ToMe at --hires-ratio); --ratio-schedule A:B or two-phase:A@K,B varies ToMe's ratio.\n" +
 		"Writes PATH, or PATH_<i>.png per image when --batch > 1; progress goes to stderr.",
 	run: runGenerate,
 }
@@ -35,16 +42,22 @@ func runGenerate(e *env, fs *flag.FlagSet, args []string) error {
 	guidance := fs.Float64("guidance", 7.5, "classifier-free guidance scale (<= 1: no guidance)")
 	seed := fs.Uint64("seed", 0, "seed of the initial noise (image i uses seed+i) and of ToMe's partitions")
 	size := fs.Int("size", 0, "image height and width in pixels (default: the model's)")
+	height := fs.Int("height", 0, "image height in pixels (overrides --size; SDXL and SD models take non-square sizes)")
+	width := fs.Int("width", 0, "image width in pixels (overrides --size)")
 	batch := fs.Int("batch", 1, "images per UNet batch, all with the same prompt")
-	latents := fs.String("latents", "", "start from these initial latents (`FILE.npy`, float32 [batch, C, size/8, size/8])")
+	latents := fs.String("latents", "", "start from these initial latents (`FILE.npy`, float32 [batch, C, height/8, width/8]; they set the size when no size is given)")
 	out := fs.String("out", "", "output PNG `path`")
 	precision := fs.String("precision", "", "fp32 or fp16 (diffusers folders are converted to it; ONNX folders are checked)")
 	provider := fs.String("provider", "cpu", "execution provider: cpu or cuda")
 	threads := fs.Int("threads", 0, "intra-op threads (0: ONNX Runtime's default)")
 	cacheDir := fs.String("cache-dir", "", "where converted diffusers folders are kept (default ~/.cache/tomebench/converted)")
 	quiet := fs.Bool("quiet", false, "no progress bar")
+	dcInterval := fs.Int("deepcache-interval", 0, "DeepCache: a full UNet call every `N` steps (by the timestep's first index, as DeepCacheSDHelper), partial calls between (0: off)")
+	dcBranch := fs.Int("deepcache-branch", 0, "DeepCache's cache_branch_id `B` (0: the helper's default; 1: the paper's default, layer 0 block 0)")
 	var tf tomeFlags
 	tf.register(fs, 0, "ToMe is opt-in: by default generation runs the unpatched model.")
+	var gx genExtras // checkpoints, img2img, high-res fix, ratio schedules (genextra.go)
+	gx.register(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -62,8 +75,14 @@ func runGenerate(e *env, fs *flag.FlagSet, args []string) error {
 		return usagef("--batch %d: want at least 1", *batch)
 	case *steps < 1:
 		return usagef("--steps %d: want at least 1", *steps)
+	case *dcInterval < 0:
+		return usagef("--deepcache-interval %d: want >= 1 (0: off)", *dcInterval)
+	case *dcBranch < 0:
+		return usagef("--deepcache-branch %d: want >= 0", *dcBranch)
 	case *size < 0:
 		return usagef("--size %d: want a positive size", *size)
+	case *height < 0 || *width < 0:
+		return usagef("--height %d --width %d: want positive sizes", *height, *width)
 	}
 	if *sched != "" {
 		if _, ok := pipeline.SchedulerClass(*sched); !ok {
@@ -74,8 +93,17 @@ func runGenerate(e *env, fs *flag.FlagSet, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := gx.validate(to.Ratio); err != nil {
+		return err
+	}
 	opts := pipeline.Options{Provider: *provider, Threads: *threads, Precision: *precision, Scheduler: *sched, CacheDir: *cacheDir}
 	req := pipeline.Request{Height: *size, Width: *size, Steps: *steps, GuidanceScale: *guidance, Seed: *seed}
+	if *height > 0 {
+		req.Height = *height
+	}
+	if *width > 0 {
+		req.Width = *width
+	}
 	for range *batch {
 		req.Prompts = append(req.Prompts, *prompt)
 		if *negative != "" {
@@ -101,16 +129,44 @@ func runGenerate(e *env, fs *flag.FlagSet, args []string) error {
 	// Ctrl-C stops between denoising steps (the pipeline checks ctx before every UNet call).
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	p, err := pipeline.Open(*model, opts)
+	modelDir, err := gx.modelDir(e, *model, *precision, *cacheDir)
+	if err != nil {
+		return err
+	}
+	p, err := pipeline.Open(modelDir, opts)
 	if err != nil {
 		return err
 	}
 	defer p.Close()
-	if latentHW != nil && *size == 0 {
+	if latentHW != nil {
 		_, f := p.VAEScale()
-		req.Height, req.Width = latentHW[0]*f, latentHW[1]*f
+		if req.Height == 0 {
+			req.Height = latentHW[0] * f
+		}
+		if req.Width == 0 {
+			req.Width = latentHW[1] * f
+		}
 	}
-	if to.Ratio != 0 {
+	if *dcInterval > 0 {
+		var topt *tome.Options
+		if to.Ratio != 0 {
+			topt = &to
+		}
+		m, err := deepcache.PrepareWithToMe(ctx, p, deepcache.Options{Interval: *dcInterval, Branch: *dcBranch}, topt, req.Height, req.Width)
+		if err != nil {
+			return err
+		}
+		defer m.Close()
+		if topt != nil {
+			reportToMe(e, m.Full, to.Ratio)
+		}
+		b := m.Report.Boundary
+		fmt.Fprintf(e.stderr, "DeepCache interval %d, branch %d: partial calls recompute up_blocks.%d from resnets.%d (%d of %d nodes)\n",
+			*dcInterval, *dcBranch, b.UpBlock, b.Resnet, m.Report.PartialNodes, m.Report.FullNodes)
+		if _, err := m.Apply(&req); err != nil {
+			return err
+		}
+	} else if to.Ratio != 0 {
 		u, err := p.PrepareUNet(ctx, &to, req.Height, req.Width)
 		if err != nil {
 			return err
@@ -131,7 +187,7 @@ func runGenerate(e *env, fs *flag.FlagSet, args []string) error {
 		}
 		return bar.Add(1)
 	}
-	res, err := p.Generate(ctx, req)
+	res, err := gx.generate(ctx, e, p, req, to)
 	if err != nil {
 		return err
 	}

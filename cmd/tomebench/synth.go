@@ -11,7 +11,7 @@ import (
 var synthCommand = &command{
 	name: "synth",
 	args: "--arch ARCH --out DIR",
-	summary: "Write a diffusers pipeline folder with seeded random weights (tiny, sd15 or sd2 architecture).\n" +
+	summary: "Write a diffusers pipeline folder with seeded random weights (tiny, sd15, sd2, tiny-sdxl or sdxl architecture).\n" +
 		"The folder has tokenizer and scheduler files, so that convert, patch and generate work\n" +
 		"without any download. Prints each component's parameter count.",
 	run: runSynth,
@@ -38,8 +38,10 @@ func runSynth(e *env, fs *flag.FlagSet, args []string) error {
 	if err != nil {
 		return err
 	}
-	for _, c := range []string{"unet", "text_encoder", "vae"} {
-		fmt.Fprintf(e.stdout, "%-12s %d parameters\n", c, res.Params[c])
+	for _, c := range []string{"unet", "text_encoder", "text_encoder_2", "vae"} {
+		if n, ok := res.Params[c]; ok { // text_encoder_2: SDXL only
+			fmt.Fprintf(e.stdout, "%-12s %d parameters\n", c, n)
+		}
 	}
 	fmt.Fprintf(e.stdout, "wrote %s (%s, seed %d, %.1f MB)\n", res.Dir, res.Arch.Name, *seed, float64(res.Bytes)/1e6)
 	return nil

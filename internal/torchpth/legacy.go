@@ -13,7 +13,7 @@ const legacyProtocol = 1001
 
 // decodeLegacy reads the pre-1.6 format: magic, protocol, sys_info, the object, the
 // storage keys, then per key an 8-byte little-endian element count and the raw bytes.
-func decodeLegacy(b []byte) (*StateDict, error) {
+func decodeLegacy(b []byte, check func(global) error) (any, error) {
 	r := &reader{b: b}
 	magic, err := unpickle(r, nil, nil)
 	if err != nil {
@@ -39,7 +39,7 @@ func decodeLegacy(b []byte) (*StateDict, error) {
 		}
 	}
 	l := &loader{storages: map[string]*storageRef{}}
-	obj, err := unpickle(r, l.persistentLoad, l.reduce)
+	obj, err := unpickleChecked(r, l.persistentLoad, l.reduce, check)
 	if err != nil {
 		return nil, err
 	}
@@ -81,5 +81,5 @@ func decodeLegacy(b []byte) (*StateDict, error) {
 			return nil, errorf("storage %q is referenced but its data is missing", key)
 		}
 	}
-	return stateDict(obj)
+	return obj, nil
 }

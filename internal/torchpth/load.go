@@ -24,21 +24,33 @@ func Load(path string) (*StateDict, error) {
 
 // Decode reads a state_dict from the bytes of a .pth file; name is used in errors.
 func Decode(name string, b []byte) (*StateDict, error) {
+	obj, err := decodeObject(b, nil)
 	var sd *StateDict
-	var err error
+	if err == nil {
+		sd, err = stateDict(obj)
+	}
+	return sd, named(err, name)
+}
+
+// decodeObject unpickles the object of a torch.save file (zip or legacy) with every
+// storage's bytes in place; check vets the globals (nil: none).
+func decodeObject(b []byte, check func(global) error) (any, error) {
 	switch {
 	case bytes.HasPrefix(b, []byte("PK\x03\x04")):
-		sd, err = decodeZip(b)
+		return decodeZip(b, check)
 	case len(b) >= 2 && b[0] == 0x80:
-		sd, err = decodeLegacy(b)
-	default:
-		err = errorf("not a torch.save file: %s", describe(b))
+		return decodeLegacy(b, check)
 	}
+	return nil, errorf("not a torch.save file: %s", describe(b))
+}
+
+// named fills in the file name of a *FormatError that has none.
+func named(err error, name string) error {
 	var fe *FormatError
 	if errors.As(err, &fe) && fe.File == "" {
 		fe.File = name
 	}
-	return sd, err
+	return err
 }
 
 // describe says what a file that is neither format looks like.

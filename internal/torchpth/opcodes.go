@@ -196,6 +196,9 @@ func (m *machine) step(op byte) error {
 		if err != nil {
 			return err
 		}
+		if err := m.vet(global{mod, name}); err != nil {
+			return err
+		}
 		m.push(global{mod, name})
 	case 0x93: // STACK_GLOBAL
 		v, err := m.popN(2)
@@ -206,6 +209,9 @@ func (m *machine) step(op byte) error {
 		name, ok2 := v[1].(string)
 		if !ok1 || !ok2 {
 			return errorf("STACK_GLOBAL needs two strings")
+		}
+		if err := m.vet(global{mod, name}); err != nil {
+			return err
 		}
 		m.push(global{mod, name})
 	case 'R', 0x81: // REDUCE, NEWOBJ
@@ -381,4 +387,12 @@ func (m *machine) popItems(single bool, n int) ([]any, error) {
 		return m.popN(n)
 	}
 	return m.popMark()
+}
+
+// vet applies the machine's global check, if any.
+func (m *machine) vet(g global) error {
+	if m.check == nil {
+		return nil
+	}
+	return m.check(g)
 }

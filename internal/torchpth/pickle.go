@@ -52,6 +52,9 @@ type machine struct {
 	memo    map[int64]any
 	persist func(pid any) (any, error)
 	reduce  func(fn global, args tuple) (any, bool, error)
+	// check, when set, vets every global the pickle names (GLOBAL, STACK_GLOBAL)
+	// before it goes on the stack; its error stops the unpickling.
+	check func(global) error
 }
 
 // maxDepth bounds the stack so that a hostile pickle cannot exhaust memory by pushing.
@@ -61,7 +64,12 @@ const maxStack = 1 << 20
 // resolves persistent ids; reduce rebuilds the globals the caller knows (ok=false
 // leaves an inert *object).
 func unpickle(r *reader, persist func(any) (any, error), reduce func(global, tuple) (any, bool, error)) (any, error) {
-	m := &machine{r: r, memo: map[int64]any{}, persist: persist, reduce: reduce}
+	return unpickleChecked(r, persist, reduce, nil)
+}
+
+// unpickleChecked is unpickle with a check on every global named (nil: none).
+func unpickleChecked(r *reader, persist func(any) (any, error), reduce func(global, tuple) (any, bool, error), check func(global) error) (any, error) {
+	m := &machine{r: r, memo: map[int64]any{}, persist: persist, reduce: reduce, check: check}
 	for {
 		at := r.off
 		op, err := r.byte()

@@ -8,7 +8,7 @@ import (
 )
 
 // decodeZip reads torch's zip format: <prefix>/data.pkl and <prefix>/data/<key>.
-func decodeZip(b []byte) (*StateDict, error) {
+func decodeZip(b []byte, check func(global) error) (any, error) {
 	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
 	if err != nil {
 		return nil, errorf("corrupt zip archive (truncated file?): %v", err)
@@ -42,7 +42,7 @@ func decodeZip(b []byte) (*StateDict, error) {
 		return nil, err
 	}
 	l := &loader{storages: map[string]*storageRef{}}
-	obj, err := unpickle(&reader{b: pkl}, l.persistentLoad, l.reduce)
+	obj, err := unpickleChecked(&reader{b: pkl}, l.persistentLoad, l.reduce, check)
 	if err != nil {
 		return nil, err
 	}
@@ -58,7 +58,7 @@ func decodeZip(b []byte) (*StateDict, error) {
 			return nil, errorf("storage %s has %d bytes, want %d (%d × %s)", key, len(s.data), s.numel*int64(s.dtype.Size()), s.numel, s.dtype)
 		}
 	}
-	return stateDict(obj)
+	return obj, nil
 }
 
 // readMember reads one zip member, trusting neither its declared size nor its data.

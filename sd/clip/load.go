@@ -54,6 +54,9 @@ func Load(dir string) (*Tokenizer, error) {
 			return nil, err
 		}
 	}
+	if pad := t.decoder[t.padID]; t.padID != t.endID && t.padID != t.startID {
+		t.SetNeverSplit(pad) // transformers never splits special tokens (special.go)
+	}
 	return t, nil
 }
 

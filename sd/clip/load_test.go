@@ -47,8 +47,10 @@ func TestLoadSD2PadAndMaxLength(t *testing.T) {
 		t.Errorf("pad %d, max length %d; want 0, 64", tok.PadID(), tok.MaxLength())
 	}
 	row := tok.EncodeBatch([]string{"Hello, World!"}, 0)[0]
-	// [sot] hello , world !</w> [eot] then zeros (ids_pad0.npy row 1002, CLIP's behaviour).
-	want := []int64{49406, 3306, 267, 1002, 256, 49407, 0}
+	// [sot] hello , world ! [eot] then zeros: transformers' CLIPTokenizer, which diffusers
+	// uses, never splits the pad token, so the literal "!" is id 0, not CLIP's "!</w>"
+	// (256) (pipeline/tokenizer manifest, transformers_sd2_variant; sdxl/run/tokenizer_check.json).
+	want := []int64{49406, 3306, 267, 1002, 0, 49407, 0}
 	if len(row) != 64 || !slices.Equal(row[:7], want) || row[63] != 0 {
 		t.Errorf("row = %v, want 64 ids starting %v, zero padded", row, want)
 	}

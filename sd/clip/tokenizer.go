@@ -23,6 +23,7 @@ type Tokenizer struct {
 
 	startID, endID, padID int
 	maxLength             int
+	noSplit               string // a special token Encode never splits (SetNeverSplit)
 
 	mu    sync.Mutex
 	cache map[string][]int // piece -> ids, as SimpleTokenizer.cache
@@ -107,6 +108,9 @@ func (t *Tokenizer) SetMaxLength(n int) {
 // truncation (SimpleTokenizer.encode). Invalid UTF-8 is first replaced with U+FFFD.
 func (t *Tokenizer) Encode(text string) []int {
 	text = strings.ToValidUTF8(text, "\ufffd")
+	if t.noSplit != "" {
+		return t.encodeNoSplit(text)
+	}
 	var ids []int
 	for _, piece := range Split(Clean(text)) {
 		ids = append(ids, t.encodePiece(piece)...)

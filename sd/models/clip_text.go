@@ -62,9 +62,14 @@ func (c *ctx) clipText(cfg *diffusers.CLIPTextConfig) {
 	m := tm.SliceV(c.constant(tm, []int64{1, 1, P, P}, mask), zero, tm.Concat(0, seq, seq), []int64{2, 3})
 
 	enc := tm.Scope("encoder")
+	hs := []string{h}
 	for i := 0; i < cfg.NumHiddenLayers; i++ {
 		n := "layers." + strconv.Itoa(i)
 		h = c.clipLayer(enc.Scope(n), "text_model.encoder."+n, h, m, cfg)
+		hs = append(hs, h)
+	}
+	if c.opt.HiddenStates || IsCLIPWithProjection(cfg) {
+		c.clipHiddenStates(tm, hs, C) // SDXL conditions on hidden_states[-2]
 	}
 	h = c.layerNorm(tm.Scope("final_layer_norm"), "text_model.final_layer_norm", h, cfg.HiddenSize, float32(cfg.LayerNormEps))
 	c.floatOutput(tm, h, TextLastHiddenState, []int64{-1, -1, C}, "batch", "sequence")
@@ -75,6 +80,13 @@ func (c *ctx) clipText(cfg *diffusers.CLIPTextConfig) {
 	pooled := tm.Squeeze(tm.GatherElements(TextLastHiddenState, at, 1), 1)
 	c.rename(pooled, TextPoolerOutput)
 	c.g.P.Output = append(c.g.P.Output, onnx.ValueInfo(TextPoolerOutput, c.opt.ioElem(), []int64{-1, C}, "batch"))
+	if IsCLIPWithProjection(cfg) {
+		p := TextPoolerOutput
+		if c.opt.ioElem() != c.opt.elem() {
+			p = b.Cast(p, c.opt.elem())
+		}
+		c.clipProjection(b, p, cfg)
+	}
 }
 
 // clipLayer is CLIPEncoderLayer: h += self_attn(layer_norm1(h)); h += mlp(layer_norm2(h)).

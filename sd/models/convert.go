@@ -163,17 +163,31 @@ func convertPipeline(src, dir string, opt ConvertOptions, res *Converted) error 
 		return err
 	}
 	parts := []struct{ from, to string }{{"text_encoder", "text_encoder"}, {"unet", "unet"}, {"vae", "vae_decoder"}}
+	xl := isSDXLPipeline(p)
+	if xl {
+		if err := checkSDXLPipeline(p); err != nil {
+			return err
+		}
+		parts = append(parts, struct{ from, to string }{"text_encoder_2", "text_encoder_2"})
+	}
 	for _, pt := range parts {
 		cd, err := p.Component(pt.from)
 		if err != nil {
 			return err
 		}
-		w, err := convertComponent(cd, filepath.Join(dir, pt.to), opt, vcfg.Downscale())
+		popt := opt
+		if xl {
+			popt = sdxlPartOptions(opt, pt.to, vcfg)
+		}
+		w, err := convertComponent(cd, filepath.Join(dir, pt.to), popt, vcfg.Downscale())
 		if err != nil {
 			return err
 		}
 		w.Component = Component(pt.to)
 		res.Components = append(res.Components, w)
+	}
+	if err := convertVAEEncoder(vaeDir, filepath.Join(dir, "vae_encoder"), vcfg, opt, res); err != nil {
+		return err
 	}
 	tok, err := p.TokenizerDir("tokenizer")
 	if err != nil {
@@ -181,6 +195,11 @@ func convertPipeline(src, dir string, opt ConvertOptions, res *Converted) error 
 	}
 	if err := copyDir(tok, filepath.Join(dir, "tokenizer")); err != nil {
 		return err
+	}
+	if xl {
+		if err := copySDXLTokenizer(p, dir); err != nil {
+			return err
+		}
 	}
 	schedPath, schedClass, err := p.SchedulerConfig()
 	if err != nil {
@@ -192,7 +211,11 @@ func convertPipeline(src, dir string, opt ConvertOptions, res *Converted) error 
 	if err := copyFile(schedPath, filepath.Join(dir, "scheduler", "scheduler_config.json")); err != nil {
 		return err
 	}
-	return writeJSON(filepath.Join(dir, "model_index.json"), onnxModelIndex(schedClass))
+	mi := onnxModelIndex(schedClass)
+	if xl {
+		mi = sdxlModelIndex(mi, p)
+	}
+	return writeJSON(filepath.Join(dir, "model_index.json"), mi)
 }
 
 // onnxModelIndex is the model_index.json of an OnnxStableDiffusionPipeline folder.
@@ -209,5 +232,6 @@ func onnxModelIndex(scheduler string) map[string]any {
 		"tokenizer":               []string{"transformers", "CLIPTokenizer"},
 		"unet":                    ort,
 		"vae_decoder":             ort,
+		"vae_encoder":             ort,
 	}
 }

@@ -47,7 +47,7 @@ func TestConvertPipeline(t *testing.T) {
 			t.Errorf("missing %s: %v", f, err)
 		}
 	}
-	if len(res.Components) != 3 || res.Components[1].Params != 2140036 {
+	if len(res.Components) != 4 || res.Components[1].Params != 2140036 {
 		t.Errorf("components %+v", res.Components)
 	}
 	ents, _ := os.ReadDir(filepath.Dir(out))

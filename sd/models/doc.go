@@ -34,6 +34,22 @@
 //
 // B is always symbolic; H and W are fixed by Options.Height/Width or symbolic.
 //
+// # SDXL
+//
+// The same builders take SDXL's configs (unet_sdxl.go, clip_text_projection.go,
+// convert_sdxl.go): transformer_layers_per_block (several BasicTransformerBlocks per
+// attention module), per-level heads and linear projections were already config-driven;
+// addition_embed_type "text_time" adds the inputs text_embeds [B,P] and time_ids [B,6]
+// (float32), embedded as add_time_proj (sinusoids of each id, float32) → concat with
+// text_embeds → add_embedding, added to the timestep embedding. A
+// CLIPTextModelWithProjection (text_encoder_2) also outputs text_embeds [B,P] (the
+// pooled state through text_projection) and, like any text encoder built with
+// Options.HiddenStates, hidden_states.0 … hidden_states.<layers> (SDXL conditions on the
+// penultimate). The VAE is AutoencoderKL with scaling_factor 0.13025; force_upcast
+// means, for us, that an fp16 conversion of an SDXL folder keeps the VAE decoder in
+// float32 (StableDiffusionXLPipeline upcasts a float16 VAE when it is set, because
+// SDXL's VAE overflows in float16); in float32 it changes nothing.
+//
 // # Weights
 //
 // Initializers carry state_dict keys: convolutions, biases and embeddings unchanged,
@@ -58,9 +74,10 @@
 //
 // # Random weights
 //
-// Synth writes the tiny, sd15 and sd2 architectures (ArchNames) as diffusers folders
+// Synth writes the tiny, sd15, sd2, tiny-sdxl and sdxl architectures (ArchNames) as diffusers folders
 // whose every tensor is drawn from a generator seeded by (seed, key): weights and biases
 // uniform in ±1/sqrt(fan_in) as torch initialises them, norm scales 1+0.2·N(0,1) and
 // shifts 0.2·N(0,1), embeddings N(0, 0.02²). SynthParams lists each state_dict; its
-// counts are the released models' (SD 1.5 UNet 859,520,964 parameters).
+// counts are the released models' (SD 1.5 UNet 859,520,964 parameters; SDXL base UNet
+// 2,567,463,684).
 package models

@@ -44,6 +44,10 @@ type Options struct {
 	// MatMul, Mul, Softmax, MatMul. Such a model runs on ONNX Runtime only. Attention
 	// with upcast_attention keeps the plain form (its float32 upcast has no fused form).
 	FusedAttention bool
+	// HiddenStates makes a text encoder also output every layer's hidden state,
+	// hidden_states.0 … hidden_states.<layers>, as optimum's SDXL export does (SDXL
+	// conditions on the penultimate one). A CLIPTextModelWithProjection always has them.
+	HiddenStates bool
 }
 
 func (o Options) opset() int64 {

@@ -99,6 +99,9 @@ func synthInto(dir string, arch Arch, ucfg, tcfg, vcfg Config, opt SynthOptions,
 	if err := os.WriteFile(filepath.Join(dir, "scheduler", "scheduler_config.json"), []byte(pndmConfig), 0o644); err != nil {
 		return err
 	}
+	if arch.TextEncoder2 != "" {
+		return synthSDXL(dir, arch, opt, res) // text_encoder_2, tokenizer_2, Euler, SDXL's model_index.json
+	}
 	return os.WriteFile(filepath.Join(dir, "model_index.json"), []byte(pipelineIndex), 0o644)
 }
 

@@ -16,6 +16,9 @@ type Arch struct {
 	TextEncoder string
 	VAE         string
 	PadToken    string // the tokenizer's pad token ("<|endoftext|>"; SD 2.x "!")
+	// TextEncoder2 is SDXL's text_encoder_2 config ("" for SD 1.x/2.x); with it Synth
+	// writes a StableDiffusionXLPipeline folder (synth_sdxl.go).
+	TextEncoder2 string
 }
 
 // archs are the architectures of `tomebench synth --arch`.

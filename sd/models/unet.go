@@ -19,11 +19,16 @@ const (
 // checkUNet refuses configs whose features the builder does not implement.
 func checkUNet(cfg *diffusers.UNetConfig) error {
 	bad := func(what string) error { return fmt.Errorf("models: UNet config: %s is not supported", what) }
+	if IsSDXLUNet(cfg) {
+		if err := checkTextTime(cfg); err != nil {
+			return err
+		}
+	}
 	switch {
 	case cfg.ClassEmbedType != nil || cfg.NumClassEmbeds != nil:
 		return bad("class embeddings")
-	case cfg.AdditionEmbedType != nil:
-		return bad("addition_embed_type " + *cfg.AdditionEmbedType + " (SDXL)")
+	case cfg.AdditionEmbedType != nil && !IsSDXLUNet(cfg):
+		return bad("addition_embed_type " + *cfg.AdditionEmbedType)
 	case cfg.EncoderHidDim != nil || cfg.EncoderHidDimType != nil:
 		return bad("encoder_hid_dim")
 	case cfg.TimeCondProjDim != nil:
@@ -77,6 +82,9 @@ func (c *ctx) unet(cfg *diffusers.UNetConfig) {
 		sample = b.Sub(b.Mul(sample, c.scalar(b, 2)), c.scalar(b, 1))
 	}
 	emb := c.timeEmbedding(cfg, sample)
+	if IsSDXLUNet(cfg) {
+		emb = c.addTextTime(cfg, emb)
+	}
 	h := c.conv(b.Scope("conv_in"), "conv_in", sample, cfg.InChannels, cfg.BlockOutChannels[0], cfg.ConvInKernel, 1, (cfg.ConvInKernel-1)/2)
 	res := c.downBlocks(cfg, h, emb, ehs)
 	h = res[len(res)-1].v

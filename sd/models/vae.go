@@ -113,12 +113,18 @@ func (c *ctx) vaeKey(key, name, old string) string {
 // conv_norm_out, SiLU, conv_out to 2×latent_channels, quant_conv. The decoder graph does
 // not need it; Synth uses it to write a complete AutoencoderKL state_dict.
 func (c *ctx) vaeEncoder(cfg *diffusers.VAEConfig) {
+	c.g.AddInput("image", c.opt.elem(), []int64{-1, int64(cfg.InChannels), -1, -1}, "batch", "", "height", "width")
+	c.encodeImage(cfg, "image")
+}
+
+// encodeImage is vaeEncoder's graph on the image x; it returns quant_conv's output, the
+// posterior's moments [B, 2×latent_channels, h, w] (mean, then logvar, unclamped).
+func (c *ctx) encodeImage(cfg *diffusers.VAEConfig, x string) string {
 	b := c.root
 	e := b.Scope("encoder")
-	c.g.AddInput("image", c.opt.elem(), []int64{-1, int64(cfg.InChannels), -1, -1}, "batch", "", "height", "width")
 	n := len(cfg.BlockOutChannels)
 	g := cfg.NormNumGroups
-	h := c.conv(e.Scope("conv_in"), "encoder.conv_in", "image", cfg.InChannels, cfg.BlockOutChannels[0], 3, 1, 1)
+	h := c.conv(e.Scope("conv_in"), "encoder.conv_in", x, cfg.InChannels, cfg.BlockOutChannels[0], 3, 1, 1)
 	prev := cfg.BlockOutChannels[0]
 	for i := 0; i < n; i++ {
 		out := cfg.BlockOutChannels[i]
@@ -147,5 +153,5 @@ func (c *ctx) vaeEncoder(cfg *diffusers.VAEConfig) {
 	h = c.silu(e.Scope("conv_act"), h)
 	z := 2 * cfg.LatentChannels
 	h = c.conv(e.Scope("conv_out"), "encoder.conv_out", h, top, z, 3, 1, 1)
-	c.conv(b.Scope("quant_conv"), "quant_conv", h, z, z, 1, 1, 0)
+	return c.conv(b.Scope("quant_conv"), "quant_conv", h, z, z, 1, 1, 0)
 }

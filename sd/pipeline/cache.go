@@ -16,7 +16,7 @@ import (
 
 // convertVersion names the conversion recipe in the cache key; change it when the
 // converted folders change meaning.
-const convertVersion = "tomebench-convert/1"
+const convertVersion = "tomebench-convert/2" // 2: vae_encoder/ added
 
 // DefaultCacheDir returns where converted diffusers folders are kept:
 // $XDG_CACHE_HOME/tomebench/converted, or ~/.cache/tomebench/converted.
@@ -33,7 +33,8 @@ func DefaultCacheDir() (string, error) {
 }
 
 // cachedComponents are the parts of a diffusers folder that a conversion reads.
-var cachedComponents = []string{"model_index.json", "unet", "text_encoder", "vae", "tokenizer", "scheduler"}
+var cachedComponents = []string{"model_index.json", "unet", "text_encoder", "vae", "tokenizer", "scheduler",
+	"text_encoder_2", "tokenizer_2"} // SDXL's second encoder; absent elsewhere, so SD 1.x/2.x keys are unchanged
 
 // ContentKey returns the cache key of the diffusers folder dir converted at precision:
 // the SHA-256, in hex, of the conversion recipe's version, the precision and, for every

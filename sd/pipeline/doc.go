@@ -34,6 +34,12 @@
 //  5. decode latents/scaling_factor with the VAE decoder, image = clamp(x/2 + 0.5, 0, 1),
 //     and 8-bit RGB as numpy_to_pil rounds it: round-half-even(x*255) in float32.
 //
+// SDXL folders (a UNet with text_embeds and time_ids inputs, text_encoder_2/ and
+// tokenizer_2/) follow StableDiffusionXLPipeline instead in steps 1–2 and 4: both
+// tokenizers, the penultimate hidden states of both encoders concatenated, the pooled
+// text_embeds of text_encoder_2, zeroed negatives when there are no negative prompts and
+// force_zeros_for_empty_prompt is set, and time_ids (H, W, 0, 0, H, W); see sdxl.go.
+//
 // Every UNet call goes through one place that lets callers take part: a
 // [Request.BeforeUNet] hook sees (and may add to) the feeds, [Request.AfterStep] sees
 // each step's results (the pipeline prints nothing: progress is the caller's), and

@@ -53,9 +53,20 @@ func TestOpenErrors(t *testing.T) {
 		{"not a model", write("unet/model.onnx", "not a protobuf"), Options{}, "unet/model.onnx", "cannot open model"},
 		{"UNet with an unknown input", func(t *testing.T, dir string) {
 			editModel(t, filepath.Join(dir, "unet", "model.onnx"), func(m *onnx.Model, g *onnx.Graph) {
+				g.AddInput("class_labels", onnx.Float, []int64{-1, 1280}, "batch")
+			})
+		}, Options{}, "unet/model.onnx", `UNet input "class_labels" is not one the pipeline feeds`},
+		{"SDXL UNet input half there", func(t *testing.T, dir string) {
+			editModel(t, filepath.Join(dir, "unet", "model.onnx"), func(m *onnx.Model, g *onnx.Graph) {
 				g.AddInput("text_embeds", onnx.Float, []int64{-1, 1280}, "batch")
 			})
-		}, Options{}, "unet/model.onnx", `UNet input "text_embeds" is not one the pipeline feeds`},
+		}, Options{}, "unet/model.onnx", "SDXL UNet must take both text_embeds and time_ids"},
+		{"SDXL UNet without text_encoder_2", func(t *testing.T, dir string) {
+			editModel(t, filepath.Join(dir, "unet", "model.onnx"), func(m *onnx.Model, g *onnx.Graph) {
+				g.AddInput("text_embeds", onnx.Float, []int64{-1, 1280}, "batch")
+				g.AddInput("time_ids", onnx.Float, []int64{-1, 6}, "batch")
+			})
+		}, Options{}, "text_encoder_2/model.onnx", "the UNet is an SDXL one"},
 		{"UNet without encoder_hidden_states", func(t *testing.T, dir string) {
 			editModel(t, filepath.Join(dir, "unet", "model.onnx"), func(m *onnx.Model, g *onnx.Graph) {
 				g.ReplaceUses("encoder_hidden_states", "cond")

@@ -67,7 +67,7 @@ func (p *Pipeline) Generate(ctx context.Context, req Request) (*Result, error) {
 	cfg := req.GuidanceScale > 1
 
 	// 1-2. Text embeddings, [uncond; cond] with guidance.
-	embeds, err := p.embeddings(req, cfg)
+	embeds, pooled, err := p.conditioning(req, cfg) // pooled: SDXL only (sdxl.go)
 	if err != nil {
 		return nil, err
 	}
@@ -127,14 +127,23 @@ func (p *Pipeline) Generate(ctx context.Context, req Request) (*Result, error) {
 			u.context.Name:  floatTensor(u.context.DType, []int64{int64(n), int64(L), int64(D)}, embeds),
 		}
 		u.partitionFeeds(feeds, part, n)
+		u.addSDXLFeeds(feeds, pooled, n, H, W)
 		if req.BeforeUNet != nil {
 			if err := req.BeforeUNet(step, t, feeds); err != nil {
 				return nil, err
 			}
 		}
-		pred, took, err := u.run(feeds, sampleShape)
+		pred, extras, took, err := u.runFetch(feeds, sampleShape)
 		if err != nil {
 			return nil, fmt.Errorf("pipeline: step %d (t=%v): %w", step, t, err)
+		}
+		if req.AfterUNet != nil {
+			if extras == nil {
+				extras = map[string]*ort.Tensor{}
+			}
+			if err := req.AfterUNet(step, t, extras); err != nil {
+				return nil, err
+			}
 		}
 		unetTime += took
 		calls++
@@ -225,9 +234,17 @@ func (p *Pipeline) embeddings(req Request, cfg bool) ([]float32, error) {
 }
 
 // EncodeText returns the text embeddings [len(texts), L, D] of texts (CLIP tokens padded
-// to the encoder's L = 77). dim is D when known (0 otherwise); it is needed only by
-// float16 text encoders of dynamic output shape.
+// to the encoder's L = 77); for SDXL, prompt_embeds (both encoders, D = D1 + D2). dim
+// is D when known (0 otherwise); it is needed only by float16 text encoders of dynamic
+// output shape.
 func (p *Pipeline) EncodeText(texts []string, dim int) ([]float32, error) {
+	if p.xl != nil { // SDXL: both encoders' penultimate states (sdxl.go)
+		if len(texts) == 0 {
+			return nil, errors.New("pipeline: text encoder: no token rows (no texts to encode)")
+		}
+		e, _, err := p.xl.encode(texts)
+		return e, err
+	}
 	ids := p.tok.EncodeBatch(texts, p.text.seqLen(p.tok.MaxLength()))
 	return p.text.encode(ids, max(dim, 0))
 }

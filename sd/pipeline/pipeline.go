@@ -53,10 +53,13 @@ type Pipeline struct {
 	schedClass string
 	text       *textEncoder
 	vae        *vaeDecoder
-	base       *UNet // the unpatched UNet
-	latentC    int   // latent channels
-	sampleH    int   // default latent size (0 when unknown)
+	base       *UNet       // the unpatched UNet
+	vaeEnc     *vaeEncoder // vae_encoder/model.onnx, opened by the first img2img call
+	latentC    int         // latent channels
+	sampleH    int         // default latent size (0 when unknown)
 	sampleW    int
+
+	xl *sdxlText // SDXL's second text encoder and tokenizer (sdxl.go); nil for SD 1.x/2.x
 
 	sessions []*ort.Session // the sessions Close closes: text encoder, VAE, base UNet
 }
@@ -177,6 +180,9 @@ func (p *Pipeline) load() error {
 		return err
 	}
 	p.base.pipe = p
+	if err := p.loadSDXL(); err != nil {
+		return err
+	}
 	if err := p.checkPrecision(); err != nil {
 		return err
 	}

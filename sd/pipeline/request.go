@@ -42,11 +42,18 @@ type Request struct {
 	// AfterStep, when set, is called after every scheduler step (a progress bar's
 	// place: the pipeline itself prints nothing).
 	AfterStep StepHook
+	// AfterUNet, when set, is called after every UNet call with the extra outputs of
+	// the UNet that ran (UNetModelOptions.ExtraOutputs; an empty map when it has none).
+	AfterUNet UNetOutputHook
 }
 
 // A UNetHook sees the feeds of the UNet call at step (0-based) and timestep t before the
 // call; an error stops Generate.
 type UNetHook func(step int, t float64, feeds map[string]*ort.Tensor) error
+
+// A UNetOutputHook sees the extra outputs of the UNet call at step (0-based) and
+// timestep t; the tensors are the hook's to keep. An error stops Generate.
+type UNetOutputHook func(step int, t float64, outputs map[string]*ort.Tensor) error
 
 // A StepHook sees each step's results; an error stops Generate.
 type StepHook func(s *StepInfo) error

@@ -37,9 +37,11 @@ type UNet struct {
 	Report *tome.Report
 
 	sample, timestep, context ort.IOInfo
+	textEmbeds, timeIDs       ort.IOInfo // SDXL's added conditioning (zero when absent)
 	output                    ort.IOInfo
 	rand                      []randInput // partition inputs, by k
 	extra                     []string    // inputs the caller's hook feeds
+	fetch                     []string    // extra outputs handed to Request.AfterUNet
 
 	pipe   *Pipeline // the pipeline that opened or prepared it
 	owned  bool      // Close closes Session (a patched UNet not yet closed)
@@ -91,6 +93,15 @@ func newUNet(s *ort.Session, path string, topt *tome.Options, extra []string) (*
 		switch {
 		case io.Name == u.sample.Name || io.Name == u.timestep.Name || io.Name == u.context.Name:
 		case slices.Contains(extra, io.Name):
+		case io.Name == "text_embeds" || io.Name == "time_ids": // SDXL (sdxl.go)
+			if err := checkFloat(path, "UNet input", io); err != nil {
+				return nil, err
+			}
+			if io.Name == "text_embeds" {
+				u.textEmbeds = io
+			} else {
+				u.timeIDs = io
+			}
 		case randInputRE.MatchString(io.Name):
 			if io.DType != ort.Int64 || len(io.Shape) != 2 {
 				return nil, &FolderError{Path: path, Msg: fmt.Sprintf("ToMe partition input %q is %s %v; want int64 [h/sy, w/sx]", io.Name, typeName(io), io.Shape)}

@@ -423,16 +423,17 @@ func TestCLIPScoreInRun(t *testing.T) {
 	}
 }
 
-// TestMethodsInRun: the other methods run as sweep variants and make images that differ
-// from the baseline's (the fidelity metrics then compare them).
+// TestMethodsInRun: DeepCache, ToDo and AgentSD run as sweep variants, patch blocks
+// where they are graph rewrites, and make images that differ from the baseline's (the
+// fidelity metrics then compare them).
 func TestMethodsInRun(t *testing.T) {
 	needORT(t)
 	text := strings.Replace(testConfig, "  - method: tome\n    ratio: 0.5\n  - method: tome\n    schedule: [{two_phase: {first: 0.6, steps: 4, then: 0.3}}]\n",
-		"  - method: deepcache\n    interval: 3\n", 1)
+		"  - method: deepcache\n    interval: 3\n  - method: todo\n    factor: 2\n  - method: agentsd\n", 1)
 	cfg := loadConfig(t, writeConfig(t, text))
 	out := filepath.Join(t.TempDir(), "run")
 	sum := runInProcess(t, cfg, out, Whole, true)
-	if sum.Pending != 0 || len(sum.Plan.Variants) != 2 {
+	if sum.Pending != 0 || len(sum.Plan.Variants) != 4 {
 		t.Fatalf("%d pending, %d variants", sum.Pending, len(sum.Plan.Variants))
 	}
 	for i, vm := range sum.Metrics.Variants {
@@ -442,6 +443,16 @@ func TestMethodsInRun(t *testing.T) {
 		}
 		if vm.PSNR == nil || vm.PSNR.N == 0 {
 			t.Errorf("%s: PSNR %+v; want images that differ from the baseline's", v.Label, vm.PSNR)
+		}
+	}
+	run, err := experiments.ReadRun(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range run.Sessions {
+		v := run.Variant(s.Variant)
+		if (v.Method == "todo" || v.Method == "agentsd") && s.PatchedBlocks == 0 {
+			t.Errorf("%s patched no block: %+v", v.Label, s)
 		}
 	}
 }

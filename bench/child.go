@@ -19,6 +19,8 @@ import (
 	"github.com/tomebench/tomebench/internal/measure"
 	"github.com/tomebench/tomebench/internal/onnx"
 	"github.com/tomebench/tomebench/internal/ort"
+	"github.com/tomebench/tomebench/methods/agentsd"
+	"github.com/tomebench/tomebench/methods/todo"
 	"github.com/tomebench/tomebench/sd/models"
 	"github.com/tomebench/tomebench/tome"
 )
@@ -26,11 +28,14 @@ import (
 // ChildSubcommand is the hidden tomebench subcommand that runs ChildMain.
 const ChildSubcommand = "__bench"
 
-// A Job is the work of one child process: open Model (patched at ToMe.Ratio when
-// above 0), run Warmup untimed calls and Calls timed ones at the given batch.
+// A Job is the work of one child process: open Model (patched with ToDo when ToDo
+// is set, with AgentSD when AgentSD is, else with ToMe at ToMe.Ratio when above 0),
+// run Warmup untimed calls and Calls timed ones at the given batch.
 type Job struct {
 	Model   string             `json:"model"` // path of the UNet's model.onnx
 	ToMe    tome.Options       `json:"tome"`
+	ToDo    *todo.Options      `json:"todo,omitempty"`
+	AgentSD *agentsd.Options   `json:"agentsd,omitempty"`
 	Batch   int                `json:"batch"`
 	Latent  int                `json:"latent"` // latent height = width
 	Session ort.SessionOptions `json:"session"`
@@ -49,7 +54,7 @@ type JobResult struct {
 	RSSOpened     int64     `json:"rss_opened_bytes"` // after opening the session
 	Patched       int       `json:"patched_blocks"`
 	Blocks        int       `json:"blocks"`
-	ToMeMicros    int64     `json:"tome_micros,omitempty"` // profiled: ToMe nodes' kernel time
+	ToMeMicros    int64     `json:"tome_micros,omitempty"` // profiled: the method's nodes' kernel time (IsMethodNode)
 	NodeMicros    int64     `json:"node_micros,omitempty"` // profiled: all nodes' kernel time
 	ProfileMicros int64     `json:"profile_micros,omitempty"`
 }
@@ -64,12 +69,27 @@ func RunJob(ctx context.Context, job Job) (*JobResult, error) {
 		return nil, fmt.Errorf("bench: %w", err)
 	}
 	res := &JobResult{}
-	var rep tome.Report
-	if job.ToMe.Ratio > 0 {
-		if rep, err = tome.Patch(m, tome.PatchOptions{Options: job.ToMe, Latent: [2]int{job.Latent, job.Latent}}); err != nil {
+	var rands []tome.RandInput // partition inputs fed on every call
+	latent := [2]int{job.Latent, job.Latent}
+	switch {
+	case job.ToDo != nil:
+		rep, err := todo.Patch(m, todo.PatchOptions{Options: *job.ToDo, Latent: latent})
+		if err != nil {
 			return nil, err
 		}
 		res.Patched, res.Blocks = rep.Patched, len(rep.Blocks)
+	case job.AgentSD != nil:
+		rep, err := agentsd.Patch(m, agentsd.PatchOptions{Options: *job.AgentSD, Latent: latent})
+		if err != nil {
+			return nil, err
+		}
+		res.Patched, res.Blocks, rands = rep.Patched, len(rep.Blocks), rep.RandInputs
+	case job.ToMe.Ratio > 0:
+		rep, err := tome.Patch(m, tome.PatchOptions{Options: job.ToMe, Latent: latent})
+		if err != nil {
+			return nil, err
+		}
+		res.Patched, res.Blocks, rands = rep.Patched, len(rep.Blocks), rep.RandInputs
 	}
 	b, err := m.Marshal()
 	if err != nil {
@@ -102,7 +122,7 @@ func RunJob(ctx context.Context, job Job) (*JobResult, error) {
 	}
 	part := tome.NewPartitioner(job.Seed, true)
 	call := func() (float64, error) {
-		for _, ri := range rep.RandInputs { // fresh partitions per call, as the pipeline feeds them
+		for _, ri := range rands { // fresh partitions per call, as the pipeline feeds them
 			in[ri.Name] = ort.NewInt64(ri.Shape(), ri.Draw(part))
 		}
 		start := time.Now()
@@ -127,7 +147,7 @@ func RunJob(ctx context.Context, job Job) (*JobResult, error) {
 		if err := s.Close(); err != nil { // writes the profile
 			return nil, err
 		}
-		if err := readShare(job.Session.Profile, res); err != nil {
+		if err := readShare(job.Session.Profile, job.method(), res); err != nil {
 			return nil, err
 		}
 	}
@@ -223,8 +243,22 @@ func floatTensor(dt ort.DType, shape []int64, v []float32) *ort.Tensor {
 	return ort.NewFloat32(shape, v)
 }
 
-// readShare fills res's profile figures from the last run in the profile.
-func readShare(prefix string, res *JobResult) error {
+// method is the Row.Method job measures.
+func (job Job) method() string {
+	switch {
+	case job.ToDo != nil:
+		return MethodToDo
+	case job.AgentSD != nil:
+		return MethodAgentSD
+	case job.ToMe.Ratio > 0:
+		return MethodToMe
+	}
+	return MethodNone
+}
+
+// readShare fills res's profile figures from the last run in the profile; the
+// method's nodes are those IsMethodNode attributes to method.
+func readShare(prefix, method string, res *JobResult) error {
 	files, err := ort.ProfileFiles(prefix)
 	if err != nil {
 		return err
@@ -243,7 +277,7 @@ func readShare(prefix string, res *JobResult) error {
 	res.ProfileMicros = last.Micros
 	for _, n := range last.Nodes {
 		res.NodeMicros += n.Micros
-		if IsToMeNode(n.Node) {
+		if IsMethodNode(method, n.Node) {
 			res.ToMeMicros += n.Micros
 		}
 	}
@@ -254,6 +288,22 @@ func readShare(prefix string, res *JobResult) error {
 // nodes ("<block scope>/tome/…"); ONNX Runtime keeps the name of a node it fuses
 // others into.
 func IsToMeNode(name string) bool { return strings.Contains(name, "/tome/") }
+
+// IsMethodNode reports whether a node name lies in the scopes the patch of method
+// gives its own nodes: ToMe's "<block>/tome/…"; ToDo's "<block>/attn1/todo/…";
+// AgentSD's merge "<block>/tome/…" (its bipartite matchings, agents' included)
+// and its agent attention "<block>/attn1/agent/…". The unpatched model has none.
+func IsMethodNode(method, name string) bool {
+	switch method {
+	case MethodToMe:
+		return IsToMeNode(name)
+	case MethodToDo:
+		return strings.Contains(name, "/attn1/todo/")
+	case MethodAgentSD:
+		return IsToMeNode(name) || strings.Contains(name, "/attn1/agent/")
+	}
+	return false
+}
 
 // ChildMain is the body of the child process: it reads the job (JSON, --job), runs
 // it and prints the JobResult as one JSON line; errors go to stderr.

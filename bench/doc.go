@@ -28,5 +28,10 @@
 //     under the limit, because the CPU arena's max_mem does not hold in ONNX Runtime
 //     1.29) until a call does not fit; GB/im = limit / most images that fit.
 //
+// Options.ToDoFactors and Options.AgentSD add rows of the other patch-level methods
+// (todo.Patch, agentsd.Patch with its partitions fed per call as ToMe's), measured
+// exactly like the ratio rows in steps 2–5; their share in step 3 is that of their
+// own nodes (IsMethodNode). Each Row says its Method and Label.
+//
 // Results are a Result (JSON) and a Markdown table (Markdown).
 package bench

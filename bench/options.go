@@ -6,6 +6,8 @@ import (
 	"slices"
 
 	"github.com/tomebench/tomebench/internal/ort"
+	"github.com/tomebench/tomebench/methods/agentsd"
+	"github.com/tomebench/tomebench/methods/todo"
 	"github.com/tomebench/tomebench/sd/models"
 	"github.com/tomebench/tomebench/tome"
 )
@@ -28,6 +30,12 @@ type Options struct {
 	Ratios []float64
 	// ToMe holds tomesd's other options (the ratio is taken from Ratios).
 	ToMe tome.Options
+	// ToDoFactors add one ToDo row per depth-1 downsampling factor (todo.Options
+	// {Factor: f, MaxDownsample: ToMe.MaxDownsample, Interp: nearest-exact}), measured
+	// like the ratio rows.
+	ToDoFactors []float64
+	// AgentSD adds one AgentSD row per setting, measured like the ratio rows.
+	AgentSD []agentsd.Options
 	// Batch is the UNet batch (2: one image under classifier-free guidance).
 	Batch int
 	// Size is the image side in pixels (latent = Size / 8).
@@ -82,6 +90,16 @@ func (o Options) Validate() error {
 			return fmt.Errorf("bench: ratio %g outside [0, 1)", r)
 		}
 	}
+	for _, f := range o.ToDoFactors {
+		if err := o.todoOptions(f).Validate(); err != nil {
+			return fmt.Errorf("bench: %w", err)
+		}
+	}
+	for _, a := range o.AgentSD {
+		if err := a.Validate(); err != nil {
+			return fmt.Errorf("bench: %w", err)
+		}
+	}
 	if o.Batch < 1 || o.Repeat < 1 {
 		return fmt.Errorf("bench: batch and repeat must be at least 1")
 	}
@@ -114,3 +132,78 @@ func (o Options) ratios() []float64 {
 // images is the number of images one call serves: batch / 2 under classifier-free
 // guidance.
 func (o Options) images() float64 { return float64(o.Batch) / 2 }
+
+// Row methods (Row.Method).
+const (
+	MethodNone    = "none"    // the unpatched model, the speed-ups' reference
+	MethodToMe    = "tome"    // tome.Patch at Row.Ratio
+	MethodToDo    = "todo"    // todo.Patch with Row.ToDo
+	MethodAgentSD = "agentsd" // agentsd.Patch with Row.AgentSD
+)
+
+// A variant is what one row measures: the unpatched model, ToMe at a ratio, ToDo or
+// AgentSD.
+type variant struct {
+	method, label string
+	ratio         float64 // ToMe's ratio; AgentSD's merge ratio; 0 for ToDo
+	todo          *todo.Options
+	agentsd       *agentsd.Options
+}
+
+// what names v in log lines, warnings and errors ("ratio 0.5" for the ratio rows, as
+// before the other methods were added; the label otherwise).
+func (v variant) what() string {
+	if v.method == MethodNone || v.method == MethodToMe {
+		return fmt.Sprintf("ratio %g", v.ratio)
+	}
+	return v.label
+}
+
+// todoOptions are the ToDo options of the row of factor f.
+func (o Options) todoOptions(f float64) todo.Options {
+	t := todo.DefaultOptions()
+	t.Factor, t.MaxDownsample, t.Interp = f, o.ToMe.MaxDownsample, todo.NearestExact
+	return t
+}
+
+// variants returns the rows to measure: o.ratios() (the reference first), then one
+// per ToDo factor and one per AgentSD setting, each once.
+func (o Options) variants() []variant {
+	var out []variant
+	for _, r := range o.ratios() {
+		if r == 0 {
+			out = append(out, variant{method: MethodNone, label: "none"})
+		} else {
+			out = append(out, variant{method: MethodToMe, label: fmt.Sprintf("tome r=%g", r), ratio: r})
+		}
+	}
+	var seen []float64
+	for _, f := range o.ToDoFactors {
+		if slices.Contains(seen, f) {
+			continue
+		}
+		seen = append(seen, f)
+		t := o.todoOptions(f)
+		out = append(out, variant{method: MethodToDo, label: fmt.Sprintf("todo f=%g", f), todo: &t})
+	}
+	var seenA []agentsd.Options
+	for _, a := range o.AgentSD {
+		if slices.Contains(seenA, a) {
+			continue
+		}
+		seenA = append(seenA, a)
+		a := a
+		out = append(out, variant{method: MethodAgentSD, label: AgentSDLabel(a), ratio: a.Ratio, agentsd: &a})
+	}
+	return out
+}
+
+// AgentSDLabel is the label of an AgentSD row: "agentsd r=0.4 a=0.95 s=4" (strides
+// sx = sy = 4), "s=4x2" when sx ≠ sy.
+func AgentSDLabel(a agentsd.Options) string {
+	s := fmt.Sprint(a.SX)
+	if a.SX != a.SY {
+		s = fmt.Sprintf("%dx%d", a.SX, a.SY)
+	}
+	return fmt.Sprintf("agentsd r=%g a=%g s=%s", a.Ratio, a.AgentRatio, s)
+}

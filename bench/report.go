@@ -9,6 +9,10 @@ import (
 // Markdown writes r as a header of settings and a table with one row per ratio:
 //
 //	r% | blocks | s/call | min–max | ×faster | ToMe ops | peak RSS GB | act. GB/im [| limit im | GB/im]
+//
+// With ToDo or AgentSD rows a first column names each row's method (Row.Label); r%
+// is then "—" on ToDo rows and AgentSD's merge ratio on AgentSD rows, and "ToMe ops
+// %" the share of the row's method's own nodes (IsMethodNode).
 func Markdown(w io.Writer, r *Result) error {
 	var b strings.Builder
 	s, e := r.Settings, r.Environment
@@ -31,8 +35,18 @@ func Markdown(w io.Writer, r *Result) error {
 	}
 	fmt.Fprintf(&b, "%d round(s), ratios interleaved; weights %.2f GB\n\n", s.Repeat, float64(r.WeightsBytes)/1e9)
 	limit := s.MemoryLimit > 0
+	others := false // rows of methods other than ToMe
+	for _, row := range r.Rows {
+		others = others || row.Method == MethodToDo || row.Method == MethodAgentSD
+	}
+	if others {
+		b.WriteString("| method ")
+	}
 	b.WriteString("| r% | blocks patched | s/call (median) | min–max | ×faster | ToMe ops % | peak RSS GB | act. GB/im |")
 	sep := "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+	if others {
+		sep = "| :--- " + sep
+	}
 	if limit {
 		b.WriteString(fmt.Sprintf(" max im @ %.1f GB | GB/im (limit) |", float64(s.MemoryLimit)/1e9))
 		sep += " ---: | ---: |"
@@ -43,12 +57,24 @@ func Markdown(w io.Writer, r *Result) error {
 		if row.ToMeShare != nil {
 			share = fmt.Sprintf("%.1f", 100**row.ToMeShare)
 		}
+		reference := row.Method == MethodNone || row.Method == "" && row.Ratio == 0
 		blocks := "—"
-		if row.Ratio > 0 {
+		if !reference {
 			blocks = fmt.Sprintf("%d/%d", row.PatchedBlocks, row.Blocks)
 		}
-		fmt.Fprintf(&b, "| %g | %s | %.3f | %.3f–%.3f | %.2f× (%.2f–%.2f) | %s | %.2f | %.3f |",
-			100*row.Ratio, blocks, row.Seconds.Median, row.Seconds.Min, row.Seconds.Max,
+		if others {
+			label := row.Label
+			if label == "" {
+				label = "?"
+			}
+			fmt.Fprintf(&b, "| %s ", label)
+		}
+		ratio := fmt.Sprintf("%g", 100*row.Ratio)
+		if row.Method == MethodToDo {
+			ratio = "—"
+		}
+		fmt.Fprintf(&b, "| %s | %s | %.3f | %.3f–%.3f | %.2f× (%.2f–%.2f) | %s | %.2f | %.3f |",
+			ratio, blocks, row.Seconds.Median, row.Seconds.Min, row.Seconds.Max,
 			row.Speedup.Median, row.Speedup.Min, row.Speedup.Max, share,
 			float64(row.PeakRSSBytes)/1e9, float64(row.ActivationBytesPerImage)/1e9)
 		if limit {

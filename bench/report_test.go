@@ -87,3 +87,50 @@ func TestOptionsValidate(t *testing.T) {
 		t.Errorf("ratios() = %v, want [0 0.5 0.3]", got)
 	}
 }
+
+// TestMarkdownMethods checks the method column that ToDo and AgentSD rows bring.
+func TestMarkdownMethods(t *testing.T) {
+	share := 0.002
+	one := measure.Summarize([]float64{1})
+	r := &Result{
+		Settings: Settings{Arch: "tiny", Size: 64, Latent: 8, Batch: 2, ImagesPerCall: 1, Precision: "fp32", Attention: "plain", Provider: "cpu", Repeat: 1},
+		Rows: []Row{
+			{Method: MethodNone, Label: "none", Seconds: one, Speedup: one},
+			{Method: MethodToMe, Label: "tome r=0.5", Ratio: 0.5, PatchedBlocks: 3, Blocks: 10, Seconds: one, Speedup: one},
+			{Method: MethodToDo, Label: "todo f=2", PatchedBlocks: 3, Blocks: 10, Seconds: one, Speedup: one, ToMeShare: &share},
+		},
+	}
+	var b strings.Builder
+	if err := Markdown(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"| method | r% | blocks patched |",
+		"| none | 0 | — | 1.000 |",
+		"| tome r=0.5 | 50 | 3/10 | 1.000 |",
+		"| todo f=2 | — | 3/10 | 1.000 | 1.000–1.000 | 1.00× (1.00–1.00) | 0.2 |",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("Markdown lacks %q:\n%s", want, b.String())
+		}
+	}
+}
+
+func TestIsMethodNode(t *testing.T) {
+	for _, c := range []struct {
+		method, name string
+		want         bool
+	}{
+		{MethodToMe, "/down_blocks.0/attentions.0/transformer_blocks.0/tome/Gather", true},
+		{MethodToDo, "/down_blocks.0/attentions.0/transformer_blocks.0/attn1/todo/Gather", true},
+		{MethodToDo, "/down_blocks.0/attentions.0/transformer_blocks.0/tome/Gather", false},
+		{MethodAgentSD, "/down_blocks.0/attentions.0/transformer_blocks.0/tome/agent/Gather", true},
+		{MethodAgentSD, "/down_blocks.0/attentions.0/transformer_blocks.0/attn1/agent/Softmax", true},
+		{MethodAgentSD, "/down_blocks.0/attentions.0/transformer_blocks.0/attn1/to_q/MatMul", false},
+		{MethodNone, "/x/tome/Gather", false},
+	} {
+		if got := IsMethodNode(c.method, c.name); got != c.want {
+			t.Errorf("IsMethodNode(%s, %s) = %t", c.method, c.name, got)
+		}
+	}
+}

@@ -13,6 +13,8 @@ import (
 
 	"github.com/tomebench/tomebench/internal/measure"
 	"github.com/tomebench/tomebench/internal/ort"
+	"github.com/tomebench/tomebench/methods/agentsd"
+	"github.com/tomebench/tomebench/methods/todo"
 )
 
 // A Result is what Run measured, with what it ran on.
@@ -46,6 +48,10 @@ type Settings struct {
 	SessionOptions string    `json:"session_options"`
 	ToMe           string    `json:"tome"`
 	Ratios         []float64 `json:"ratios"`
+	// ToDoFactors and AgentSD are the other methods' rows (Options.ToDoFactors,
+	// Options.AgentSD).
+	ToDoFactors []float64         `json:"todo_factors,omitempty"`
+	AgentSD     []agentsd.Options `json:"agentsd,omitempty"`
 }
 
 // Environment is the machine and software a Result was measured on.
@@ -66,18 +72,28 @@ type Environment struct {
 	Seconds     float64   `json:"seconds"`
 }
 
-// A Row is one merge ratio's measurements.
+// A Row is one merge ratio's measurements, or one other method's.
 type Row struct {
-	Ratio         float64 `json:"ratio"`
-	PatchedBlocks int     `json:"patched_blocks"`
-	Blocks        int     `json:"blocks"`
+	// Method is MethodNone (the unpatched reference, ratio 0), MethodToMe,
+	// MethodToDo or MethodAgentSD; Label names the row ("none", "tome r=0.5",
+	// "todo f=2", "agentsd r=0.4 a=0.95 s=4").
+	Method string `json:"method"`
+	Label  string `json:"label"`
+	// Ratio is ToMe's merge ratio (AgentSD's merge ratio on its rows; 0 on ToDo's).
+	Ratio float64 `json:"ratio"`
+	// ToDo and AgentSD are the options of a ToDo or AgentSD row.
+	ToDo          *todo.Options    `json:"todo,omitempty"`
+	AgentSD       *agentsd.Options `json:"agentsd,omitempty"`
+	PatchedBlocks int              `json:"patched_blocks"`
+	Blocks        int              `json:"blocks"`
 	// Seconds summarises the timed calls (one per round); SecondsAll lists them by round.
 	Seconds    measure.Summary `json:"seconds"`
 	SecondsAll []float64       `json:"seconds_all"`
-	// Speedup summarises t(ratio 0) / t(ratio) taken within each round.
+	// Speedup summarises t(ratio 0) / t(row) taken within each round.
 	Speedup measure.Summary `json:"speedup"`
-	// ToMeShare is the ToMe nodes' share of the patched call's kernel time (profiled;
-	// absent for ratio 0 or without profiling).
+	// ToMeShare is the method's nodes' share of the patched call's kernel time
+	// (profiled; IsMethodNode: ToMe's nodes on ToMe rows, ToDo's or AgentSD's on
+	// theirs; absent for ratio 0 or without profiling).
 	ToMeShare *float64 `json:"tome_share,omitempty"`
 	// PeakRSSBytes is the median peak resident memory of the children of this ratio.
 	PeakRSSBytes int64 `json:"peak_rss_bytes"`
@@ -123,27 +139,31 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	res.Settings = Settings{Model: path, Arch: o.Arch, Seed: o.Seed, Batch: o.Batch, ImagesPerCall: o.images(), Size: o.Size,
 		Latent: o.Size / 8, Precision: o.Precision, Attention: o.Attention, Provider: provider, Threads: o.Session.Threads,
 		Repeat: o.Repeat, MemoryLimit: o.MemoryLimit, SessionOptions: sessionSummary(o.Session, o.Arena),
-		ToMe: fmt.Sprintf("%+v", o.ToMe), Ratios: o.ratios()}
-	ratios := o.ratios()
-	job := func(r float64) Job {
+		ToMe: fmt.Sprintf("%+v", o.ToMe), Ratios: o.ratios(), ToDoFactors: o.ToDoFactors, AgentSD: o.AgentSD}
+	vs := o.variants()
+	job := func(v variant) Job {
 		t := o.ToMe
-		t.Ratio = r
-		return Job{Model: path, ToMe: t, Batch: o.Batch, Latent: o.Size / 8, Session: o.Session, Arena: o.Arena, Warmup: 1, Calls: 1, Seed: o.Seed}
+		t.Ratio = 0
+		if v.method == MethodToMe {
+			t.Ratio = v.ratio
+		}
+		return Job{Model: path, ToMe: t, ToDo: v.todo, AgentSD: v.agentsd, Batch: o.Batch, Latent: o.Size / 8, Session: o.Session, Arena: o.Arena,
+			Warmup: 1, Calls: 1, Seed: o.Seed}
 	}
-	rows := make([]Row, len(ratios))
-	peaks := make([][]float64, len(ratios))
-	for i, r := range ratios {
-		rows[i].Ratio = r
+	rows := make([]Row, len(vs))
+	peaks := make([][]float64, len(vs))
+	for i, v := range vs {
+		rows[i].Method, rows[i].Label, rows[i].Ratio, rows[i].ToDo, rows[i].AgentSD = v.method, v.label, v.ratio, v.todo, v.agentsd
 	}
 	for round := 0; round < o.Repeat; round++ {
-		for k := range ratios {
-			i := (k + round) % len(ratios) // rotated order
-			jr, err := runChild(ctx, argv, job(ratios[i]), log)
+		for k := range vs {
+			i := (k + round) % len(vs) // rotated order
+			jr, err := runChild(ctx, argv, job(vs[i]), log)
 			if err != nil {
-				return nil, fmt.Errorf("bench: ratio %g: %w", ratios[i], err)
+				return nil, fmt.Errorf("bench: %s: %w", vs[i].what(), err)
 			}
-			fmt.Fprintf(log, "bench: round %d/%d, ratio %g: %.3f s/call, peak RSS %.2f GB (load %s)\n",
-				round+1, o.Repeat, ratios[i], jr.Seconds[0], float64(jr.PeakRSS)/1e9, loads(measure.LoadAverage()))
+			fmt.Fprintf(log, "bench: round %d/%d, %s: %.3f s/call, peak RSS %.2f GB (load %s)\n",
+				round+1, o.Repeat, vs[i].what(), jr.Seconds[0], float64(jr.PeakRSS)/1e9, loads(measure.LoadAverage()))
 			rows[i].SecondsAll = append(rows[i].SecondsAll, jr.Seconds[0])
 			rows[i].PatchedBlocks, rows[i].Blocks = jr.Patched, jr.Blocks
 			peaks[i] = append(peaks[i], float64(jr.PeakRSS))
@@ -165,17 +185,17 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			return nil, err
 		}
 		defer os.RemoveAll(dir)
-		for i, r := range ratios {
-			if r == 0 {
+		for i, v := range vs {
+			if v.method == MethodNone {
 				continue
 			}
-			j := job(r)
-			j.Session.Profile = filepath.Join(dir, fmt.Sprintf("r%g", r))
+			j := job(v)
+			j.Session.Profile = filepath.Join(dir, fmt.Sprintf("row%d", i))
 			jr, err := runChild(ctx, argv, j, log)
 			if err != nil {
-				return nil, fmt.Errorf("bench: profiling ratio %g: %w", r, err)
+				return nil, fmt.Errorf("bench: profiling %s: %w", v.what(), err)
 			}
-			fmt.Fprintf(log, "bench: ratio %g: ToMe nodes %.0f ms of %.0f ms kernel time\n", r, float64(jr.ToMeMicros)/1e3, float64(jr.NodeMicros)/1e3)
+			fmt.Fprintf(log, "bench: %s: %s nodes %.0f ms of %.0f ms kernel time\n", v.what(), methodName(v.method), float64(jr.ToMeMicros)/1e3, float64(jr.NodeMicros)/1e3)
 			if jr.NodeMicros > 0 {
 				s := float64(jr.ToMeMicros) / float64(jr.NodeMicros)
 				rows[i].ToMeShare = &s
@@ -183,7 +203,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}
 	}
 	if o.MemoryLimit > 0 {
-		if err := limitSearch(ctx, o, argv, job, rows, res, log); err != nil {
+		if err := limitSearch(ctx, o, argv, job, vs, rows, res, log); err != nil {
 			return nil, err
 		}
 	}
@@ -193,26 +213,39 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	return res, nil
 }
 
-// limitSearch finds, per ratio, the most images per call that run under
+// methodName is the name of a method in log lines.
+func methodName(method string) string {
+	switch method {
+	case MethodToMe:
+		return "ToMe"
+	case MethodToDo:
+		return "ToDo"
+	case MethodAgentSD:
+		return "AgentSD"
+	}
+	return method
+}
+
+// limitSearch finds, per row, the most images per call that run under
 // o.MemoryLimit: doubling, then bisecting; each try is one child and one call.
 // On CUDA the limit is enforced (gpu_mem_limit: a call that needs more fails). On the
 // CPU it is measured: ONNX Runtime 1.29's CPU arena does not enforce max_mem for a
 // session's allocations (an arena registered with max_mem 100 kB and used through
 // session.use_env_allocators still ran the tiny UNet), so a call fits when the
 // child's peak RSS, weights included as on a GPU, stays under the limit.
-func limitSearch(ctx context.Context, o Options, argv []string, job func(float64) Job, rows []Row, res *Result, log io.Writer) error {
+func limitSearch(ctx context.Context, o Options, argv []string, job func(variant) Job, vs []variant, rows []Row, res *Result, log io.Writer) error {
 	maxImages := o.MaxImages
 	if maxImages == 0 {
 		maxImages = 64
 	}
 	cpu := o.Session.Provider == "" || o.Session.Provider == ort.ProviderCPU
-	fits := func(r float64, images int) (bool, error) {
-		j := job(r)
+	fits := func(v variant, images int) (bool, error) {
+		j := job(v)
 		j.Batch, j.Warmup, j.Calls = 2*images, 0, 1
 		if !cpu {
 			j.Session.GPUMemLimit = o.MemoryLimit
 		}
-		fmt.Fprintf(log, "bench: memory limit %.2f GB, ratio %g, %d images\n", float64(o.MemoryLimit)/1e9, r, images)
+		fmt.Fprintf(log, "bench: memory limit %.2f GB, %s, %d images\n", float64(o.MemoryLimit)/1e9, v.what(), images)
 		jr, err := runChild(ctx, argv, j, log)
 		var ce *ChildError
 		if errors.As(err, &ce) {
@@ -228,7 +261,7 @@ func limitSearch(ctx context.Context, o Options, argv []string, job func(float64
 	for i := range rows {
 		lo, hi := 0, 0 // lo fits (0: none yet), hi does not (0: unknown)
 		for n := 1; n <= maxImages; n *= 2 {
-			ok, err := fits(rows[i].Ratio, n)
+			ok, err := fits(vs[i], n)
 			if err != nil {
 				return err
 			}
@@ -239,11 +272,11 @@ func limitSearch(ctx context.Context, o Options, argv []string, job func(float64
 			lo = n
 		}
 		if hi == 0 {
-			res.Warnings = append(res.Warnings, fmt.Sprintf("ratio %g: %d images fit under the limit; the search stopped there", rows[i].Ratio, lo))
+			res.Warnings = append(res.Warnings, fmt.Sprintf("%s: %d images fit under the limit; the search stopped there", vs[i].what(), lo))
 		}
 		for hi-lo > 1 {
 			mid := (lo + hi) / 2
-			ok, err := fits(rows[i].Ratio, mid)
+			ok, err := fits(vs[i], mid)
 			if err != nil {
 				return err
 			}
@@ -257,7 +290,7 @@ func limitSearch(ctx context.Context, o Options, argv []string, job func(float64
 		if lo > 0 {
 			rows[i].LimitBytesPerImage = o.MemoryLimit / int64(lo)
 		} else {
-			res.Warnings = append(res.Warnings, fmt.Sprintf("ratio %g: not even one image fits under the limit", rows[i].Ratio))
+			res.Warnings = append(res.Warnings, fmt.Sprintf("%s: not even one image fits under the limit", vs[i].what()))
 		}
 	}
 	return nil
@@ -309,9 +342,9 @@ func sessionSummary(so ort.SessionOptions, a *ort.ArenaConfig) string {
 
 func methods() map[string]string {
 	return map[string]string{
-		"seconds":    "one UNet call per ratio per round, each in its own child process after one untimed warm-up call; ratios interleaved round by round (order rotated); median and min–max over rounds",
-		"speedup":    "t(ratio 0) / t(ratio) within each round; median and min–max over rounds",
-		"tome_share": "ONNX Runtime profiler, one extra child per ratio: kernel time of the nodes in ToMe's scope (.../tome/...) / kernel time of all nodes in the profiled call after a warm-up",
+		"seconds":    "one UNet call per row (ratio, or ToDo/AgentSD setting) per round, each in its own child process after one untimed warm-up call; rows interleaved round by round (order rotated); median and min–max over rounds",
+		"speedup":    "t(ratio 0) / t(row) within each round; median and min–max over rounds",
+		"tome_share": "ONNX Runtime profiler, one extra child per row: kernel time of the method's nodes (ToMe: .../tome/...; ToDo: .../attn1/todo/...; AgentSD: .../tome/... and .../attn1/agent/...) / kernel time of all nodes in the profiled call after a warm-up",
 		"activation": "peak resident memory (VmHWM) of the child minus the weights' bytes, per image (batch / 2: classifier-free guidance runs each image twice); includes ONNX Runtime's buffers, arena slack and the runtime itself",
 		"limit":      "the paper's GB/im: the memory limit / the most images per call that run under it (CUDA: enforced by gpu_mem_limit; CPU: the child's peak RSS, weights included, under the limit, since the CPU arena's max_mem does not hold)",
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/tomebench/tomebench/bench"
 	"github.com/tomebench/tomebench/internal/ort"
+	"github.com/tomebench/tomebench/methods/agentsd"
 	"github.com/tomebench/tomebench/sd/models"
 )
 
@@ -24,7 +25,10 @@ var benchCommand = &command{
 		"ratios are interleaved round by round. --arch builds a seeded random-weight UNet once (cached in\n" +
 		"~/.cache/tomebench/bench): speed and memory do not depend on the weights. Memory: the child's peak\n" +
 		"RSS minus the weights, per image (batch/2 images per call under guidance); with --memory-limit also\n" +
-		"the paper's GB/im (limit / most images that fit). Prints a Markdown table, or JSON with --json.",
+		"the paper's GB/im (limit / most images that fit). --todo-factors and --agentsd add rows of the\n" +
+		"other patch-level methods (ToDo, AgentSD), measured like the ratio rows: interleaved in the same rounds,\n" +
+		"speed-up against the unpatched call of the same round. Prints a Markdown table, or JSON with --json\n" +
+		"(each row's \"method\": none, tome, todo or agentsd).",
 	run: runBench,
 }
 
@@ -45,6 +49,9 @@ func runBench(e *env, fs *flag.FlagSet, args []string) error {
 	model := fs.String("model", "", "`folder` with an ONNX UNet (model.onnx or unet/model.onnx) or a diffusers pipeline/UNet folder")
 	arch := fs.String("arch", "", "measure a random-weight UNet of this architecture: "+strings.Join(models.ArchNames(), ", "))
 	ratios := fs.String("ratios", joinFloats(d.Ratios), "comma-separated merge ratios (0, the reference, is always measured)")
+	todoFactors := fs.String("todo-factors", "", "also measure ToDo at these comma-separated depth-1 downsampling `factors` (e.g. 2,3; nearest-exact; --max-downsample is shared with ToMe)")
+	agentsdRows := fs.String("agentsd", "", "also measure AgentSD at these comma-separated `settings` R:A[:SX:SY] (merge ratio, agent_ratio, strides, default 2:2 as apply_patch),\n"+
+		"or phase1 for the reference README's phase 1 (0.4:0.95:4:4); --max-downsample and --no-rand are shared with ToMe")
 	batch := fs.Int("batch", d.Batch, "UNet batch (2 = one image under classifier-free guidance)")
 	size := fs.Int("size", d.Size, "image side in pixels (latent = size/8)")
 	precision := fs.String("precision", d.Precision, "fp32 or fp16")
@@ -92,6 +99,16 @@ func runBench(e *env, fs *flag.FlagSet, args []string) error {
 	}
 	if o.ToMe, err = tf.options(); err != nil {
 		return err
+	}
+	if *todoFactors != "" {
+		if o.ToDoFactors, err = parseFloats(*todoFactors); err != nil {
+			return usagef("--todo-factors: %v", err)
+		}
+	}
+	if *agentsdRows != "" {
+		if o.AgentSD, err = parseAgentSD(*agentsdRows, o.ToMe.MaxDownsample, o.ToMe.UseRand); err != nil {
+			return usagef("--agentsd: %v", err)
+		}
 	}
 	if err := o.Validate(); err != nil {
 		return usagef("%v", strings.TrimPrefix(err.Error(), "bench: "))
@@ -147,6 +164,46 @@ func parseFloats(s string) ([]float64, error) {
 			return nil, fmt.Errorf("%q is not a number", f)
 		}
 		out = append(out, x)
+	}
+	return out, nil
+}
+
+// parseAgentSD parses --agentsd: comma-separated R:A[:SX:SY] or phase1, on top of
+// apply_patch's defaults with the given max_downsample and use_rand.
+func parseAgentSD(s string, maxDownsample int, useRand bool) ([]agentsd.Options, error) {
+	base := agentsd.DefaultOptions()
+	base.MaxDownsample, base.UseRand = maxDownsample, useRand
+	var out []agentsd.Options
+	for _, item := range strings.Split(s, ",") {
+		item = strings.TrimSpace(item)
+		if item == "phase1" {
+			out = append(out, agentsd.Phases(base)[0])
+			continue
+		}
+		f := strings.Split(item, ":")
+		if len(f) != 2 && len(f) != 4 {
+			return nil, fmt.Errorf("%q: want R:A, R:A:SX:SY or phase1", item)
+		}
+		o := base
+		var err error
+		if o.Ratio, err = strconv.ParseFloat(f[0], 64); err != nil {
+			return nil, fmt.Errorf("%q: ratio %q is not a number", item, f[0])
+		}
+		if o.AgentRatio, err = strconv.ParseFloat(f[1], 64); err != nil {
+			return nil, fmt.Errorf("%q: agent ratio %q is not a number", item, f[1])
+		}
+		if len(f) == 4 {
+			if o.SX, err = strconv.Atoi(f[2]); err != nil {
+				return nil, fmt.Errorf("%q: sx %q is not an integer", item, f[2])
+			}
+			if o.SY, err = strconv.Atoi(f[3]); err != nil {
+				return nil, fmt.Errorf("%q: sy %q is not an integer", item, f[3])
+			}
+		}
+		if err := o.Validate(); err != nil {
+			return nil, fmt.Errorf("%q: %v", item, err)
+		}
+		out = append(out, o)
 	}
 	return out, nil
 }

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/tomebench/tomebench/internal/ort"
-	"github.com/tomebench/tomebench/tome"
 )
 
 // DefaultSteps is the number of inference steps when a Request leaves Steps at 0.
@@ -71,12 +70,6 @@ func (p *Pipeline) Generate(ctx context.Context, req Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := B // UNet batch
-	if cfg {
-		n = 2 * B
-	}
-	L := p.text.seqLen(p.tok.MaxLength())
-	D := len(embeds) / (n * L)
 
 	// 3. Initial latents times init_noise_sigma.
 	latentShape := []int64{int64(B), int64(C), int64(h), int64(w)}
@@ -97,89 +90,13 @@ func (p *Pipeline) Generate(ctx context.Context, req Request) (*Result, error) {
 		latents[i] *= sigma
 	}
 
-	// 4. Denoising loop.
-	part := tome.NewPartitioner(req.Seed^partitionSeedMix, true)
-	ts := sched.Timesteps()
-	sampleShape := []int64{int64(n), int64(C), int64(h), int64(w)}
-	var unetTime time.Duration
-	calls := 0
-	for step, t := range ts {
-		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("pipeline: stopped before step %d of %d: %w", step, len(ts), err)
-		}
-		u := unet
-		if req.UNetForStep != nil {
-			if v := req.UNetForStep(step); v != nil {
-				if err := p.checkUNet(v, C, h, w); err != nil {
-					return nil, fmt.Errorf("pipeline: step %d: %w", step, err)
-				}
-				u = v
-			}
-		}
-		in := sched.ScaleModelInput(latents, t)
-		sample := in
-		if cfg {
-			sample = slices.Concat(in, in)
-		}
-		feeds := map[string]*ort.Tensor{
-			u.sample.Name:   floatTensor(u.sample.DType, sampleShape, sample),
-			u.timestep.Name: u.timestepTensor(t, n),
-			u.context.Name:  floatTensor(u.context.DType, []int64{int64(n), int64(L), int64(D)}, embeds),
-		}
-		u.partitionFeeds(feeds, part, n)
-		u.addSDXLFeeds(feeds, pooled, n, H, W)
-		if req.BeforeUNet != nil {
-			if err := req.BeforeUNet(step, t, feeds); err != nil {
-				return nil, err
-			}
-		}
-		pred, extras, took, err := u.runFetch(feeds, sampleShape)
-		if err != nil {
-			return nil, fmt.Errorf("pipeline: step %d (t=%v): %w", step, t, err)
-		}
-		if req.AfterUNet != nil {
-			if extras == nil {
-				extras = map[string]*ort.Tensor{}
-			}
-			if err := req.AfterUNet(step, t, extras); err != nil {
-				return nil, err
-			}
-		}
-		unetTime += took
-		calls++
-		guided := pred
-		if cfg {
-			guided = guide(pred[:B*per], pred[B*per:], float32(req.GuidanceScale))
-		}
-		latents = sched.Step(guided, t, latents)
-		if req.AfterStep != nil {
-			info := &StepInfo{Step: step, Total: len(ts), T: t, UNet: u, NoisePred: pred, Guided: guided, Latents: latents}
-			if err := req.AfterStep(info); err != nil {
-				return nil, err
-			}
-		}
-	}
-
-	// 5. Decode and post-process.
-	x, xShape, err := p.vae.decode(unscale(latents, p.vae.info.ScalingFactor), latentShape)
+	// 4-5. Denoising loop, decoding and post-processing (shared with Img2Img).
+	res, err := p.denoise(ctx, req, unet, sched, sched.Timesteps(), embeds, pooled, latents, latentShape)
 	if err != nil {
 		return nil, err
 	}
-	oh, ow := int(xShape[2]), int(xShape[3])
-	pixels := postprocess(x, B, oh, ow)
-	return &Result{
-		Images:      toRGB8(pixels, B, oh, ow),
-		Pixels:      pixels,
-		Latents:     latents,
-		Embeddings:  embeds,
-		Height:      oh,
-		Width:       ow,
-		LatentShape: latentShape,
-		Timesteps:   slices.Clone(ts),
-		UNetCalls:   calls,
-		UNetSeconds: unetTime.Seconds(),
-		Seconds:     time.Since(start).Seconds(),
-	}, nil
+	res.Result.Seconds = time.Since(start).Seconds()
+	return &res.Result, nil
 }
 
 // checkUNet reports a UNet that this pipeline cannot run on c x h x w latents: one

@@ -279,7 +279,8 @@ func (p *Pipeline) Img2Img(ctx context.Context, req Request, init Init) (*Img2Im
 	return res, nil
 }
 
-// denoise runs the loop of Generate's step 4 over ts from latents, then decodes.
+// denoise runs the denoising loop (the package doc's step 4) over ts from latents, then
+// decodes and post-processes (step 5): Generate and Img2Img share it.
 func (p *Pipeline) denoise(ctx context.Context, req Request, unet *UNet, sched schedulers.Scheduler, ts []float64,
 	embeds, pooled, latents []float32, latentShape []int64) (*Img2ImgResult, error) {
 	B, C, h, w := int(latentShape[0]), int(latentShape[1]), int(latentShape[2]), int(latentShape[3])

@@ -1,16 +1,15 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"runtime"
 	"strings"
 
 	"github.com/tomebench/tomebench/fid"
+	"github.com/tomebench/tomebench/internal/measure"
 	"github.com/tomebench/tomebench/internal/ort"
 )
 
@@ -26,7 +25,7 @@ func runDoctor(e *env, fs *flag.FlagSet, args []string) error {
 	}
 	w := e.stdout
 	fmt.Fprintf(w, "go:            %s %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
-	fmt.Fprintf(w, "cpu:           %s (%d logical cores)\n", cpuModel(), runtime.NumCPU())
+	fmt.Fprintf(w, "cpu:           %s (%d logical cores)\n", measure.CPUModel(), runtime.NumCPU())
 	fmt.Fprintf(w, "fid linalg:    %s\n", fid.Backend())
 	lib, err := ort.LibraryPath()
 	if err != nil {
@@ -62,21 +61,6 @@ func doctorCUDA(w io.Writer) {
 	if len(missing) > 0 {
 		fmt.Fprintf(w, "  missing:       %s (CUDA 13 runtime, cuBLAS, cuRAND, cuDNN 9 and the NVIDIA driver on LD_LIBRARY_PATH; a CUDA 13 PyTorch install carries them in site-packages/nvidia/*/lib)\n", strings.Join(missing, ", "))
 	}
-}
-
-func cpuModel() string {
-	f, err := os.Open("/proc/cpuinfo")
-	if err != nil {
-		return runtime.GOARCH
-	}
-	defer f.Close()
-	s := bufio.NewScanner(f)
-	for s.Scan() {
-		if k, v, ok := strings.Cut(s.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
-			return strings.TrimSpace(v)
-		}
-	}
-	return runtime.GOARCH
 }
 
 var installORTCommand = &command{

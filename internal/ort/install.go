@@ -13,6 +13,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/tomebench/tomebench/internal/fsutil"
 )
 
 // A pin names one npm package and the one file taken from it, with the
@@ -149,15 +151,4 @@ func extractMember(tgz, member string, w io.Writer) (string, error) {
 }
 
 // fileSHA256 returns the hex sha256 of the file at path.
-func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("%s: %w", path, err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
+func fileSHA256(path string) (string, error) { return fsutil.SHA256(path) }

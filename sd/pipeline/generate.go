@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tomebench/tomebench/internal/ort"
+	"github.com/tomebench/tomebench/sd/schedulers"
 )
 
 // DefaultSteps is the number of inference steps when a Request leaves Steps at 0.
@@ -45,22 +46,9 @@ func (p *Pipeline) Generate(ctx context.Context, req Request) (*Result, error) {
 	}
 	f := p.vae.info.Downscale
 	h, w, C := H/f, W/f, p.latentC
-	if err := p.base.checkLatent(C, h, w); err != nil {
-		return nil, err
-	}
-	unet := p.base
-	if req.UNet != nil {
-		unet = req.UNet
-	}
-	if err := p.checkUNet(unet, C, h, w); err != nil {
-		return nil, err
-	}
-	sched, err := p.NewScheduler()
+	unet, sched, err := p.unetAndScheduler(req, C, h, w, steps)
 	if err != nil {
 		return nil, err
-	}
-	if steps > sched.Config().NumTrainTimesteps {
-		return nil, fmt.Errorf("pipeline: %d steps: the scheduler has %d training timesteps", steps, sched.Config().NumTrainTimesteps)
 	}
 	sched.SetTimesteps(steps)
 	cfg := req.GuidanceScale > 1
@@ -97,6 +85,30 @@ func (p *Pipeline) Generate(ctx context.Context, req Request) (*Result, error) {
 	}
 	res.Result.Seconds = time.Since(start).Seconds()
 	return &res.Result, nil
+}
+
+// unetAndScheduler returns the UNet a request runs (req.UNet, else the base UNet),
+// checked for C x h x w latents, and a fresh scheduler, checked for steps; Generate and
+// Img2Img share it.
+func (p *Pipeline) unetAndScheduler(req Request, C, h, w, steps int) (*UNet, schedulers.Scheduler, error) {
+	if err := p.base.checkLatent(C, h, w); err != nil {
+		return nil, nil, err
+	}
+	unet := p.base
+	if req.UNet != nil {
+		unet = req.UNet
+	}
+	if err := p.checkUNet(unet, C, h, w); err != nil {
+		return nil, nil, err
+	}
+	sched, err := p.NewScheduler()
+	if err != nil {
+		return nil, nil, err
+	}
+	if steps > sched.Config().NumTrainTimesteps {
+		return nil, nil, fmt.Errorf("pipeline: %d steps: the scheduler has %d training timesteps", steps, sched.Config().NumTrainTimesteps)
+	}
+	return unet, sched, nil
 }
 
 // checkUNet reports a UNet that this pipeline cannot run on c x h x w latents: one

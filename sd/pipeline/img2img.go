@@ -212,22 +212,9 @@ func (p *Pipeline) Img2Img(ctx context.Context, req Request, init Init) (*Img2Im
 	}
 	h, w, C := H/f, W/f, p.latentC
 	per := C * h * w
-	if err := p.base.checkLatent(C, h, w); err != nil {
-		return nil, err
-	}
-	unet := p.base
-	if req.UNet != nil {
-		unet = req.UNet
-	}
-	if err := p.checkUNet(unet, C, h, w); err != nil {
-		return nil, err
-	}
-	sched, err := p.NewScheduler()
+	unet, sched, err := p.unetAndScheduler(req, C, h, w, steps)
 	if err != nil {
 		return nil, err
-	}
-	if steps > sched.Config().NumTrainTimesteps {
-		return nil, fmt.Errorf("pipeline: %d steps: the scheduler has %d training timesteps", steps, sched.Config().NumTrainTimesteps)
 	}
 	ts := Img2ImgTimesteps(sched, steps, init.Strength)
 	if len(ts) == 0 {

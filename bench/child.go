@@ -57,6 +57,11 @@ type JobResult struct {
 	ToMeMicros    int64     `json:"tome_micros,omitempty"` // profiled: the method's nodes' kernel time (IsMethodNode)
 	NodeMicros    int64     `json:"node_micros,omitempty"` // profiled: all nodes' kernel time
 	ProfileMicros int64     `json:"profile_micros,omitempty"`
+	// LayerMicros is, when profiled, the kernel time of each transformer-block
+	// layer ("<block scope>/attn1", see layerScope) in the profiled call.
+	LayerMicros map[string]int64 `json:"layer_micros,omitempty"`
+	// MergedLayers are the layer scopes ToMe merged around ("<block scope>/attn1").
+	MergedLayers []string `json:"merged_layers,omitempty"`
 }
 
 // RunJob does job in this process.
@@ -90,6 +95,13 @@ func RunJob(ctx context.Context, job Job) (*JobResult, error) {
 			return nil, err
 		}
 		res.Patched, res.Blocks, rands = rep.Patched, len(rep.Blocks), rep.RandInputs
+		for _, blk := range rep.Blocks {
+			if blk.Patched {
+				for _, l := range blk.Merged {
+					res.MergedLayers = append(res.MergedLayers, blk.Scope+"/"+l)
+				}
+			}
+		}
 	}
 	b, err := m.Marshal()
 	if err != nil {
@@ -280,8 +292,31 @@ func readShare(prefix, method string, res *JobResult) error {
 		if IsMethodNode(method, n.Node) {
 			res.ToMeMicros += n.Micros
 		}
+		if l, ok := layerScope(n.Node); ok {
+			if res.LayerMicros == nil {
+				res.LayerMicros = map[string]int64{}
+			}
+			res.LayerMicros[l] += n.Micros
+		}
 	}
 	return nil
+}
+
+// layerScope returns the transformer-block layer a node belongs to: its name up to
+// the path element after "transformer_blocks.N" ("/up_blocks.3/attentions.0/
+// transformer_blocks.0/attn1/MatMul" → "/up_blocks.3/attentions.0/
+// transformer_blocks.0/attn1"), the scope tome.Patch names a merged layer by
+// (BlockReport.Scope + "/" + layer).
+func layerScope(node string) (string, bool) {
+	i := strings.Index(node, "transformer_blocks.")
+	if i < 0 {
+		return "", false
+	}
+	parts := strings.SplitN(node[i:], "/", 3)
+	if len(parts) < 3 {
+		return "", false
+	}
+	return node[:i] + parts[0] + "/" + parts[1], true
 }
 
 // IsToMeNode reports whether a node name lies in the scope tome.Patch gives its

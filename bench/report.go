@@ -8,7 +8,10 @@ import (
 
 // Markdown writes r as a header of settings and a table with one row per ratio:
 //
-//	r% | blocks | s/call | min–max | ×faster | ToMe ops | peak RSS GB | act. GB/im [| limit im | GB/im]
+//	r% | blocks | s/call | min–max | ×faster | ceiling | ToMe ops | opened GB | peak RSS GB | act. GB/im [| limit im | GB/im]
+//
+// "opened GB" is the resident memory once the session is open, before any call;
+// "ceiling" is Row.Ceiling, with the merged layers' share of the unpatched call.
 //
 // With ToDo or AgentSD rows a first column names each row's method (Row.Label); r%
 // is then "—" on ToDo rows and AgentSD's merge ratio on AgentSD rows, and "ToMe ops
@@ -33,7 +36,7 @@ func Markdown(w io.Writer, r *Result) error {
 	if e.GPU != "" {
 		fmt.Fprintf(&b, "GPU: %s\n", e.GPU)
 	}
-	fmt.Fprintf(&b, "%d round(s), ratios interleaved; weights %.2f GB\n\n", s.Repeat, float64(r.WeightsBytes)/1e9)
+	fmt.Fprintf(&b, "%d round(s), ratios interleaved; weights %.2f GB; session %s\n\n", s.Repeat, float64(r.WeightsBytes)/1e9, s.SessionOptions)
 	limit := s.MemoryLimit > 0
 	others := false // rows of methods other than ToMe
 	for _, row := range r.Rows {
@@ -42,8 +45,8 @@ func Markdown(w io.Writer, r *Result) error {
 	if others {
 		b.WriteString("| method ")
 	}
-	b.WriteString("| r% | blocks patched | s/call (median) | min–max | ×faster | ToMe ops % | peak RSS GB | act. GB/im |")
-	sep := "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+	b.WriteString("| r% | blocks patched | s/call (median) | min–max | ×faster | ceiling | ToMe ops % | opened GB | peak RSS GB | act. GB/im |")
+	sep := "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 	if others {
 		sep = "| :--- " + sep
 	}
@@ -53,9 +56,12 @@ func Markdown(w io.Writer, r *Result) error {
 	}
 	b.WriteString("\n" + sep + "\n")
 	for _, row := range r.Rows {
-		share := "—"
+		share, ceiling := "—", "—"
 		if row.ToMeShare != nil {
 			share = fmt.Sprintf("%.1f", 100**row.ToMeShare)
+		}
+		if row.Ceiling != nil {
+			ceiling = fmt.Sprintf("%.2f× (%.0f%%)", *row.Ceiling, 100**row.MergedShare)
 		}
 		reference := row.Method == MethodNone || row.Method == "" && row.Ratio == 0
 		blocks := "—"
@@ -73,10 +79,10 @@ func Markdown(w io.Writer, r *Result) error {
 		if row.Method == MethodToDo {
 			ratio = "—"
 		}
-		fmt.Fprintf(&b, "| %s | %s | %.3f | %.3f–%.3f | %.2f× (%.2f–%.2f) | %s | %.2f | %.3f |",
+		fmt.Fprintf(&b, "| %s | %s | %.3f | %.3f–%.3f | %.2f× (%.2f–%.2f) | %s | %s | %.2f | %.2f | %.3f |",
 			ratio, blocks, row.Seconds.Median, row.Seconds.Min, row.Seconds.Max,
-			row.Speedup.Median, row.Speedup.Min, row.Speedup.Max, share,
-			float64(row.PeakRSSBytes)/1e9, float64(row.ActivationBytesPerImage)/1e9)
+			row.Speedup.Median, row.Speedup.Min, row.Speedup.Max, ceiling, share,
+			float64(row.OpenedRSSBytes)/1e9, float64(row.PeakRSSBytes)/1e9, float64(row.ActivationBytesPerImage)/1e9)
 		if limit {
 			if row.LimitMaxImages > 0 {
 				fmt.Fprintf(&b, " %d | %.3f |", row.LimitMaxImages, float64(row.LimitBytesPerImage)/1e9)

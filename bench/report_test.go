@@ -10,14 +10,15 @@ import (
 // TestMarkdown renders a hand-made Result and checks the table: one row per ratio,
 // the speed-up and ToMe share columns, and the memory-limit columns only with a limit.
 func TestMarkdown(t *testing.T) {
-	share := 0.031
+	share, merged := 0.031, 0.3
+	ceiling := 1 / (1 - merged)
 	r := &Result{
-		Settings:     Settings{Arch: "sd15", Size: 512, Latent: 64, Batch: 2, ImagesPerCall: 1, Precision: "fp32", Attention: "plain", Provider: "cpu", Repeat: 3},
+		Settings:     Settings{Arch: "sd15", Size: 512, Latent: 64, Batch: 2, ImagesPerCall: 1, Precision: "fp32", Attention: "plain", Provider: "cpu", Repeat: 3, SessionOptions: "opt=default arena=true mem_pattern=false"},
 		Environment:  Environment{CPU: "test cpu", Cores: 2, ORTVersion: "1.29.0", LoadBefore: []float64{1}, LoadAfter: []float64{2}},
 		WeightsBytes: 3.44e9,
 		Rows: []Row{
-			{Ratio: 0, Seconds: measure.Summarize([]float64{10, 11, 12}), Speedup: measure.Summarize([]float64{1, 1, 1}), PeakRSSBytes: 8.2e9, ActivationBytesPerImage: 4.76e9},
-			{Ratio: 0.5, PatchedBlocks: 2, Blocks: 16, Seconds: measure.Summarize([]float64{7, 8, 9}), Speedup: measure.Summarize([]float64{1.4, 1.375, 1.33}), ToMeShare: &share, PeakRSSBytes: 5.6e9, ActivationBytesPerImage: 2.16e9},
+			{Ratio: 0, Seconds: measure.Summarize([]float64{10, 11, 12}), Speedup: measure.Summarize([]float64{1, 1, 1}), OpenedRSSBytes: 3.52e9, PeakRSSBytes: 8.2e9, ActivationBytesPerImage: 4.76e9},
+			{Ratio: 0.5, PatchedBlocks: 2, Blocks: 16, Seconds: measure.Summarize([]float64{7, 8, 9}), Speedup: measure.Summarize([]float64{1.4, 1.375, 1.33}), ToMeShare: &share, MergedShare: &merged, Ceiling: &ceiling, OpenedRSSBytes: 3.53e9, PeakRSSBytes: 5.6e9, ActivationBytesPerImage: 2.16e9},
 		},
 	}
 	var b strings.Builder
@@ -26,9 +27,10 @@ func TestMarkdown(t *testing.T) {
 	}
 	out := b.String()
 	for _, want := range []string{
-		"| 0 | — | 11.000 | 10.000–12.000 | 1.00× (1.00–1.00) | — | 8.20 | 4.760 |",
-		"| 50 | 2/16 | 8.000 | 7.000–9.000 | 1.38× (1.33–1.40) | 3.1 | 5.60 | 2.160 |",
+		"| 0 | — | 11.000 | 10.000–12.000 | 1.00× (1.00–1.00) | — | — | 3.52 | 8.20 | 4.760 |",
+		"| 50 | 2/16 | 8.000 | 7.000–9.000 | 1.38× (1.33–1.40) | 1.43× (30%) | 3.1 | 3.53 | 5.60 | 2.160 |",
 		"load 1.0 → 2.0",
+		"session opt=default arena=true mem_pattern=false",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("Markdown lacks %q:\n%s", want, out)
@@ -108,10 +110,26 @@ func TestMarkdownMethods(t *testing.T) {
 		"| method | r% | blocks patched |",
 		"| none | 0 | — | 1.000 |",
 		"| tome r=0.5 | 50 | 3/10 | 1.000 |",
-		"| todo f=2 | — | 3/10 | 1.000 | 1.000–1.000 | 1.00× (1.00–1.00) | 0.2 |",
+		"| todo f=2 | — | 3/10 | 1.000 | 1.000–1.000 | 1.00× (1.00–1.00) | — | 0.2 |",
 	} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("Markdown lacks %q:\n%s", want, b.String())
+		}
+	}
+}
+
+func TestLayerScope(t *testing.T) {
+	for _, c := range []struct{ node, want string }{
+		{"/up_blocks.3/attentions.0/transformer_blocks.0/attn1/MatMul", "/up_blocks.3/attentions.0/transformer_blocks.0/attn1"},
+		{"/down_blocks.0/attentions.1/transformer_blocks.0/tome/Gather_3", "/down_blocks.0/attentions.1/transformer_blocks.0/tome"},
+		{"/down_blocks.0/attentions.1/transformer_blocks.0/attn1/to_q/MatMul", "/down_blocks.0/attentions.1/transformer_blocks.0/attn1"},
+		{"/down_blocks.0/attentions.1/transformer_blocks.0/Add", ""},
+		{"/down_blocks.0/resnets.0/conv1/Conv", ""},
+		{"Reorder_token_12", ""},
+	} {
+		got, ok := layerScope(c.node)
+		if got != c.want || ok != (c.want != "") {
+			t.Errorf("layerScope(%s) = %q, %t; want %q", c.node, got, ok, c.want)
 		}
 	}
 }

@@ -95,8 +95,19 @@ type Row struct {
 	// (profiled; IsMethodNode: ToMe's nodes on ToMe rows, ToDo's or AgentSD's on
 	// theirs; absent for ratio 0 or without profiling).
 	ToMeShare *float64 `json:"tome_share,omitempty"`
+	// MergedShare is, on profiled ToMe rows, the share of the unpatched call's
+	// kernel time spent in the layers this row merges around (attn1 of the
+	// patched blocks by default); Ceiling = 1 / (1 − MergedShare) is the speed-up
+	// the row would reach if those layers cost nothing — Amdahl's bound on what
+	// merging can buy on this machine.
+	MergedShare *float64 `json:"merged_share,omitempty"`
+	Ceiling     *float64 `json:"ceiling,omitempty"`
 	// PeakRSSBytes is the median peak resident memory of the children of this ratio.
 	PeakRSSBytes int64 `json:"peak_rss_bytes"`
+	// OpenedRSSBytes is the median resident memory of those children right after
+	// the session opened, before any call: the weights as ONNX Runtime holds them
+	// (prepacked copies included) and the runtime itself.
+	OpenedRSSBytes int64 `json:"opened_rss_bytes"`
 	// ActivationBytesPerImage is (PeakRSSBytes − weights) / images per call.
 	ActivationBytesPerImage int64 `json:"activation_bytes_per_image"`
 	// LimitMaxImages is the most images per call that ran under the memory limit,
@@ -152,6 +163,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	rows := make([]Row, len(vs))
 	peaks := make([][]float64, len(vs))
+	opened := make([][]float64, len(vs))
 	for i, v := range vs {
 		rows[i].Method, rows[i].Label, rows[i].Ratio, rows[i].ToDo, rows[i].AgentSD = v.method, v.label, v.ratio, v.todo, v.agentsd
 	}
@@ -167,6 +179,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			rows[i].SecondsAll = append(rows[i].SecondsAll, jr.Seconds[0])
 			rows[i].PatchedBlocks, rows[i].Blocks = jr.Patched, jr.Blocks
 			peaks[i] = append(peaks[i], float64(jr.PeakRSS))
+			opened[i] = append(opened[i], float64(jr.RSSOpened))
 		}
 	}
 	for i := range rows {
@@ -177,6 +190,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}
 		rows[i].Speedup = measure.Summarize(sp)
 		rows[i].PeakRSSBytes = int64(measure.Summarize(peaks[i]).Median)
+		rows[i].OpenedRSSBytes = int64(measure.Summarize(opened[i]).Median)
 		rows[i].ActivationBytesPerImage = int64(float64(rows[i].PeakRSSBytes-wbytes) / o.images())
 	}
 	if o.Profile {
@@ -185,20 +199,31 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			return nil, err
 		}
 		defer os.RemoveAll(dir)
+		var ref *JobResult // the unpatched call's profile (vs[0])
 		for i, v := range vs {
-			if v.method == MethodNone {
-				continue
-			}
 			j := job(v)
 			j.Session.Profile = filepath.Join(dir, fmt.Sprintf("row%d", i))
 			jr, err := runChild(ctx, argv, j, log)
 			if err != nil {
 				return nil, fmt.Errorf("bench: profiling %s: %w", v.what(), err)
 			}
+			if v.method == MethodNone {
+				ref = jr
+				continue
+			}
 			fmt.Fprintf(log, "bench: %s: %s nodes %.0f ms of %.0f ms kernel time\n", v.what(), methodName(v.method), float64(jr.ToMeMicros)/1e3, float64(jr.NodeMicros)/1e3)
 			if jr.NodeMicros > 0 {
 				s := float64(jr.ToMeMicros) / float64(jr.NodeMicros)
 				rows[i].ToMeShare = &s
+			}
+			if ref != nil && ref.NodeMicros > 0 && len(jr.MergedLayers) > 0 {
+				var merged int64
+				for _, l := range jr.MergedLayers {
+					merged += ref.LayerMicros[l]
+				}
+				s := float64(merged) / float64(ref.NodeMicros)
+				c := 1 / (1 - s)
+				rows[i].MergedShare, rows[i].Ceiling = &s, &c
 			}
 		}
 	}
@@ -330,7 +355,7 @@ func commit() string {
 
 // sessionSummary describes the memory settings of so.
 func sessionSummary(so ort.SessionOptions, a *ort.ArenaConfig) string {
-	s := fmt.Sprintf("opt=%s arena=%t mem_pattern=%t", so.OptLevel, !so.NoCPUArena, !so.NoMemPattern)
+	s := fmt.Sprintf("opt=%s arena=%t mem_pattern=%t", so.OptLevel, !so.NoCPUArena, so.MemPattern)
 	if a != nil {
 		s += fmt.Sprintf(" env_arena(same_as_requested=%t)", a.SameAsRequested)
 	}

@@ -67,7 +67,7 @@ func runBench(e *env, fs *flag.FlagSet, args []string) error {
 	seed := fs.Uint64("seed", d.Seed, "seed of the random weights, inputs and partitions")
 	noArena := fs.Bool("no-arena", false, "turn ONNX Runtime's CPU memory arena off")
 	sameAsRequested := fs.Bool("arena-same-as-requested", false, "run on a CPU arena that grows by exactly what is requested (kSameAsRequested) instead of doubling")
-	noMemPattern := fs.Bool("no-mem-pattern", false, "turn ONNX Runtime's memory patterns off")
+	memPattern := fs.Bool("mem-pattern", false, "turn ONNX Runtime's memory patterns on (off by default: on SD 1.5 they hold 2.4 GB more for no speed)")
 	var cfg namedFiles
 	fs.Var(&cfg, "ort-config", "ONNX Runtime session config `KEY=VALUE` (repeatable), e.g. session.disable_prepacking=1")
 	var tf tomeFlags
@@ -84,7 +84,7 @@ func runBench(e *env, fs *flag.FlagSet, args []string) error {
 	o.Profile = !*noProfile
 	o.MemoryLimit = int64(*memLimit * 1e9)
 	o.MaxImages = *maxImages
-	o.Session = ort.SessionOptions{Provider: *provider, Threads: *threads, NoCPUArena: *noArena, NoMemPattern: *noMemPattern}
+	o.Session = ort.SessionOptions{Provider: *provider, Threads: *threads, NoCPUArena: *noArena, MemPattern: *memPattern}
 	if *sameAsRequested {
 		o.Arena = &ort.ArenaConfig{SameAsRequested: true}
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -54,7 +55,7 @@ func TestBenchTiny(t *testing.T) {
 	if len(table) != 4 { // header, separator, ratio 0, ratio 0.5
 		t.Fatalf("table has %d lines, want 4:\n%s", len(table), out)
 	}
-	for _, col := range []string{"s/call (median)", "×faster", "ToMe ops %", "peak RSS GB", "act. GB/im", "GB/im (limit)"} {
+	for _, col := range []string{"s/call (median)", "×faster", "ceiling", "ToMe ops %", "opened GB", "peak RSS GB", "act. GB/im", "GB/im (limit)"} {
 		if !strings.Contains(table[0], col) {
 			t.Errorf("header lacks %q: %s", col, table[0])
 		}
@@ -66,11 +67,15 @@ func TestBenchTiny(t *testing.T) {
 			t.Errorf("row has %d cells, header %d: %s", len(cells(l)), ncol, l)
 		}
 	}
-	if c := cells(table[2]); c[0] != "0" || !strings.HasPrefix(c[4], "1.00×") || c[5] != "—" {
-		t.Errorf("ratio 0 row: %q (want r%% 0, speed-up 1.00×, no ToMe share)", c)
+	if c := cells(table[2]); c[0] != "0" || !strings.HasPrefix(c[4], "1.00×") || c[5] != "—" || c[6] != "—" {
+		t.Errorf("ratio 0 row: %q (want r%% 0, speed-up 1.00×, no ceiling, no ToMe share)", c)
 	}
-	if c := cells(table[3]); c[0] != "50" || c[1] != "3/10" || c[5] == "—" {
+	// The ceiling cell reads "1.23× (19%)": above 1×, from a share in (0, 100)%.
+	var ceiling, merged float64
+	if c := cells(table[3]); c[0] != "50" || c[1] != "3/10" || c[6] == "—" {
 		t.Errorf("ratio 0.5 row: %q (want r%% 50, 3/10 blocks patched at a 8×8 latent, a ToMe share)", c)
+	} else if n, _ := fmt.Sscanf(c[5], "%f× (%f%%)", &ceiling, &merged); n != 2 || !(ceiling > 1) || !(merged > 0 && merged < 100) {
+		t.Errorf("ratio 0.5 row: ceiling %q, want N.NN× (S%%) with N > 1 and 0 < S < 100", c[5])
 	}
 
 	code, out, errOut = tomebench(append(args, "--json", "--no-profile")...)
@@ -133,7 +138,7 @@ func TestBenchMethods(t *testing.T) {
 	if len(table) != 5 { // header, separator, none, ToMe 0.5, ToDo f=2
 		t.Fatalf("table has %d lines, want 5:\n%s", len(table), out)
 	}
-	if table[0][0] != "method" || table[0][6] != "ToMe ops %" {
+	if table[0][0] != "method" || table[0][6] != "ceiling" || table[0][7] != "ToMe ops %" {
 		t.Errorf("header %q: want a method column first", table[0])
 	}
 	for i, want := range []string{"none", "tome r=0.5", "todo f=2"} {
@@ -145,14 +150,14 @@ func TestBenchMethods(t *testing.T) {
 			t.Errorf("%s: speed-up cell %q", want, c[5])
 		}
 	}
-	if c := table[2]; c[1] != "0" || !strings.HasPrefix(c[5], "1.00×") || c[6] != "—" {
+	if c := table[2]; c[1] != "0" || !strings.HasPrefix(c[5], "1.00×") || c[6] != "—" || c[7] != "—" {
 		t.Errorf("reference row: %q", c)
 	}
-	if c := table[3]; c[1] != "50" || c[2] != "3/10" || c[6] == "—" {
-		t.Errorf("ToMe row: %q", c)
+	if c := table[3]; c[1] != "50" || c[2] != "3/10" || c[6] == "—" || c[7] == "—" {
+		t.Errorf("ToMe row: %q (want a ceiling and a share)", c)
 	}
-	if c := table[4]; c[1] != "—" || c[2] != "3/10" || c[6] == "—" {
-		t.Errorf("ToDo row: %q (want no ratio, 3/10 blocks at a 8×8 latent, ToDo's share)", c)
+	if c := table[4]; c[1] != "—" || c[2] != "3/10" || c[6] != "—" || c[7] == "—" {
+		t.Errorf("ToDo row: %q (want no ratio, 3/10 blocks at a 8×8 latent, no ceiling, ToDo's share)", c)
 	}
 
 	code, out, errOut = tomebench(append(args, "--json", "--no-profile")...)

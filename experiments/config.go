@@ -69,6 +69,7 @@ type ModelConfig struct {
 	Path      string       // diffusers or ONNX folder, or a Hugging Face cache repo id ("org/name[@rev]")
 	Synth     *SynthConfig // a random-weight model synthesised into the cache
 	Precision string       // fp32 or fp16
+	Attention string       // plain or fused: the UNet attention a diffusers model is converted to
 	Provider  string       // cpu or cuda
 	Threads   int          // intra-op threads, 0 = ONNX Runtime's default
 }
@@ -195,6 +196,7 @@ const (
 //	  path: DIR | org/repo[@rev]   # exactly one of path / synth
 //	  synth: {arch: tiny, seed: 1} # tiny | sd15 | sd2 | tiny-sdxl | sdxl
 //	  precision: fp32              # fp32 | fp16
+//	  attention: plain             # plain | fused (ONNX Runtime's MultiHeadAttention; diffusers/synth models only)
 //	  provider: cpu                # cpu | cuda
 //	  threads: 0                   # >= 0
 //	generation:

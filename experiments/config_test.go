@@ -55,6 +55,8 @@ func TestBadConfigs(t *testing.T) {
 			"bad.yaml:4: model.synth: path and synth are exclusive"},
 		{"neither path nor synth", strings.Replace(base, "  path: models/x", "  precision: fp16", 1),
 			"bad.yaml:3: model: give path"},
+		{"bad attention", strings.Replace(base, "  path: models/x", "  path: models/x\n  attention: flash", 1),
+			`bad.yaml:4: model.attention: "flash": want one of plain, fused`},
 		{"bad arch", strings.Replace(base, "  path: models/x", "  synth: {arch: huge}", 1),
 			`bad.yaml:3: model.synth.arch: "huge": want one of tiny, sd15, sd2`},
 		{"neither prompts source", strings.Replace(base, "  imagenet: {classes: 3}", "  repeat: 2", 1),

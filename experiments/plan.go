@@ -64,7 +64,7 @@ func expandSweep(d *decoder, c *Config) {
 		}
 		v.Label = variantLabel(v)
 		v.Warnings = variantWarnings(v)
-		k := string(KeyOf(ModelPlan{Precision: c.Model.Precision, Provider: c.Model.Provider},
+		k := string(KeyOf(c.Model.plan(""),
 			c.generationPlan(), v).canonical())
 		if i, ok := seen[k]; ok {
 			c.Warnings = append(c.Warnings, fmt.Sprintf("sweep[%d]: %q is already in the sweep (same settings): run once",
@@ -277,8 +277,11 @@ func (v Variant) Ratios(steps int) []float64 {
 // renaming it), threads (a speed setting), the run name, out folder, label, warnings
 // and the fid section (metrics, not images).
 type VariantKey struct {
-	Model     string        `json:"model"`
-	Precision string        `json:"precision"`
+	Model     string `json:"model"`
+	Precision string `json:"precision"`
+	// Attention is set for fused attention only (ModelPlan.Attention), so earlier
+	// IDs, all of plain attention, stay as they were.
+	Attention string        `json:"attention,omitempty"`
 	Provider  string        `json:"provider"`
 	Height    int           `json:"height"`
 	Width     int           `json:"width"`
@@ -299,7 +302,7 @@ type VariantKey struct {
 
 // KeyOf is the key of v run with model m and generation settings g.
 func KeyOf(m ModelPlan, g GenerationPlan, v Variant) VariantKey {
-	k := VariantKey{Model: m.Identity, Precision: m.Precision, Provider: m.Provider,
+	k := VariantKey{Model: m.Identity, Precision: m.Precision, Attention: m.Attention, Provider: m.Provider,
 		Height: g.Height, Width: g.Width, Steps: g.Steps, Scheduler: g.Scheduler,
 		Guidance: g.Guidance, BatchSize: g.BatchSize, Seed: g.Seed, Method: v.Method}
 	switch v.Method {
@@ -353,8 +356,7 @@ func (c *Config) Expand(modelIdentity string) (*Plan, error) {
 		Format:     FormatVersion,
 		Name:       c.Name,
 		ConfigFile: c.File,
-		Model: ModelPlan{Path: c.Model.Ref(), Identity: modelIdentity, Precision: c.Model.Precision,
-			Provider: c.Model.Provider, Threads: c.Model.Threads},
+		Model:      c.Model.plan(modelIdentity),
 		Generation: c.generationPlan(),
 		Prompts:    PromptsPlan{Prompts: prompts},
 	}
@@ -443,6 +445,10 @@ func (p *Plan) Compatible(old *Plan) error {
 		return fmt.Errorf("experiments: precision/provider changed (%s/%s, now %s/%s)%s",
 			old.Model.Precision, old.Model.Provider, p.Model.Precision, p.Model.Provider, fix)
 	}
+	if old.Model.Attention != p.Model.Attention {
+		return fmt.Errorf("experiments: attention changed (%s, now %s)%s",
+			attentionName(old.Model.Attention), attentionName(p.Model.Attention), fix)
+	}
 	if old.Generation != p.Generation {
 		return fmt.Errorf("experiments: the generation settings changed (%+v, now %+v)%s", old.Generation, p.Generation, fix)
 	}
@@ -454,4 +460,22 @@ func (p *Plan) Compatible(old *Plan) error {
 		}
 	}
 	return nil
+}
+
+// plan is m as the plan records it, with the model's content identity; plain
+// attention is recorded as "" (ModelPlan.Attention).
+func (m ModelConfig) plan(identity string) ModelPlan {
+	p := ModelPlan{Path: m.Ref(), Identity: identity, Precision: m.Precision, Provider: m.Provider, Threads: m.Threads}
+	if m.Attention == AttentionFused {
+		p.Attention = AttentionFused
+	}
+	return p
+}
+
+// attentionName names a ModelPlan.Attention: "" is plain.
+func attentionName(a string) string {
+	if a == "" {
+		return AttentionPlain
+	}
+	return a
 }

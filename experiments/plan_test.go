@@ -178,6 +178,7 @@ fid: {reference: ref.npz}
 		changes  bool
 	}{
 		{"precision: fp32", "precision: fp16", true},
+		{"precision: fp32", "precision: fp32\n  attention: fused", true},
 		{"provider: cpu", "provider: cuda", true},
 		{"size: 64", "height: 64\n  width: 72", true},
 		{"size: 64", "height: 72\n  width: 64", true},
@@ -204,7 +205,8 @@ fid: {reference: ref.npz}
 		{"name: ids", "name: other", false},
 		{"out: runs/a", "out: runs/b", false},
 		{"threads: 0", "threads: 8", false},
-		{"path: m", "path: elsewhere/m", false}, // same identity
+		{"precision: fp32", "precision: fp32\n  attention: plain", false}, // the default: earlier IDs stay
+		{"path: m", "path: elsewhere/m", false},                           // same identity
 		{"per_class: 1, classes: 4", "per_class: 3, classes: 10", false},
 		{"imagenet: {per_class: 1, classes: 4}", `imagenet: {template: "a {}", classes: 4}`, false},
 		{"fid: {reference: ref.npz}", "fid: {reference: x.npz, dims: 64}", false},
@@ -262,6 +264,7 @@ func TestCompatible(t *testing.T) {
 		{"ratio: [0.3]", "ratio: [0.5]", "m", ""},
 		{"", "", "m2", "the model changed"},
 		{"size: 64", "size: 128", "m", "the generation settings changed"},
+		{"model: {path: m}", "model: {path: m, attention: fused}", "m", "attention changed (plain, now fused)"},
 		{"classes: 3, per_class: 1", "classes: 2, per_class: 2", "m", `the prompts changed: image 2 was "A high quality photograph of a great white shark.", now "A high quality photograph of a tench."`},
 		{"imagenet: {", "imagenet: {template: \"a {}\", ", "m", "the prompts changed: image 0"},
 	} {

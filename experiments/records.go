@@ -39,9 +39,19 @@ type ModelPlan struct {
 	Path      string `json:"path"`      // folder or HF-cache repo id as configured
 	Identity  string `json:"identity"`  // hex SHA-256 of the model's content (ModelIdentity)
 	Precision string `json:"precision"` // fp32 or fp16
-	Provider  string `json:"provider"`  // cpu or cuda
-	Threads   int    `json:"threads"`   // intra-op threads, 0 = ONNX Runtime's default
+	// Attention is "fused" when the UNet's attention runs as ONNX Runtime's
+	// MultiHeadAttention; omitted for plain attention (the default, and every run
+	// folder written before the option existed).
+	Attention string `json:"attention,omitempty"`
+	Provider  string `json:"provider"` // cpu or cuda
+	Threads   int    `json:"threads"`  // intra-op threads, 0 = ONNX Runtime's default
 }
+
+// Attention forms of ModelConfig.Attention.
+const (
+	AttentionPlain = "plain"
+	AttentionFused = "fused"
+)
 
 // GenerationPlan holds the sampling settings shared by every variant.
 type GenerationPlan struct {

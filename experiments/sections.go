@@ -79,8 +79,8 @@ func (d *decoder) config(doc *yaml.Node) *Config {
 }
 
 func (d *decoder) model(n *yaml.Node) ModelConfig {
-	mc := ModelConfig{Precision: "fp32", Provider: "cpu"}
-	m := d.mapping(n, "model", "path", "synth", "precision", "provider", "threads")
+	mc := ModelConfig{Precision: "fp32", Attention: AttentionPlain, Provider: "cpu"}
+	m := d.mapping(n, "model", "path", "synth", "precision", "attention", "provider", "threads")
 	if d.err != nil {
 		return mc
 	}
@@ -111,6 +111,9 @@ func (d *decoder) model(n *yaml.Node) ModelConfig {
 	}
 	if v := m.get("precision"); v != nil {
 		mc.Precision = d.oneOf(v, "model.precision", "fp32", "fp16")
+	}
+	if v := m.get("attention"); v != nil {
+		mc.Attention = d.oneOf(v, "model.attention", AttentionPlain, AttentionFused)
 	}
 	if v := m.get("provider"); v != nil {
 		mc.Provider = d.oneOf(v, "model.provider", "cpu", "cuda")

@@ -19,7 +19,11 @@ func Metadata(run *experiments.Run) []Field {
 	add := func(name, format string, a ...any) { f = append(f, Field{name, fmt.Sprintf(format, a...)}) }
 
 	add("plan", "%s (config %s, %d variants, format %s)", p.Name, orNone(p.ConfigFile), len(p.Variants), p.Format)
-	add("model", "%s, identity %s, %s", p.Model.Path, orNone(p.Model.Identity), p.Model.Precision)
+	attention := "plain attention"
+	if p.Model.Attention != "" {
+		attention = p.Model.Attention + " attention"
+	}
+	add("model", "%s, identity %s, %s, %s", p.Model.Path, orNone(p.Model.Identity), p.Model.Precision, attention)
 	threads := "ONNX Runtime's default threads"
 	if p.Model.Threads > 0 {
 		threads = fmt.Sprintf("%d threads", p.Model.Threads)

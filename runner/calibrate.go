@@ -36,7 +36,7 @@ func Calibrate(ctx context.Context, plan *experiments.Plan, modelDir, cacheDir s
 	}
 	g := plan.Generation
 	p, err := pipeline.Open(modelDir, pipeline.Options{Provider: plan.Model.Provider, Threads: plan.Model.Threads,
-		Precision: plan.Model.Precision, Scheduler: g.Scheduler, CacheDir: filepath.Join(cacheDir, "converted")})
+		Precision: plan.Model.Precision, Attention: plan.Model.Attention, Scheduler: g.Scheduler, CacheDir: filepath.Join(cacheDir, "converted")})
 	if err != nil {
 		return nil, err
 	}

@@ -169,9 +169,13 @@ func Resolve(cfg *experiments.Config, cache string, log io.Writer, emit func(Eve
 	if err != nil {
 		return nil, "", err
 	}
+	if layout != pipeline.LayoutDiffusers && cfg.Model.Attention == experiments.AttentionFused {
+		return nil, "", fmt.Errorf("%s: model.attention: fused needs a diffusers folder (or synth) to convert; %s is an ONNX folder, whose graph is used as it is: remove the key or convert the diffusers model",
+			cfg.File, modelDir)
+	}
 	if layout == pipeline.LayoutDiffusers {
 		t := time.Now()
-		conv, err := pipeline.ConvertedDir(modelDir, pipeline.Options{Precision: cfg.Model.Precision, CacheDir: filepath.Join(cache, "converted")})
+		conv, err := pipeline.ConvertedDir(modelDir, pipeline.Options{Precision: cfg.Model.Precision, Attention: cfg.Model.Attention, CacheDir: filepath.Join(cache, "converted")})
 		if err != nil {
 			return nil, "", err
 		}

@@ -88,7 +88,7 @@ func RunVariant(ctx context.Context, job VariantJob) error {
 	}
 	p, err := pipeline.Open(job.ModelDir, pipeline.Options{
 		Provider: plan.Model.Provider, Threads: threads(plan.Model.Threads), Precision: plan.Model.Precision,
-		Scheduler: g.Scheduler, CacheDir: filepath.Join(job.CacheDir, "converted"),
+		Attention: plan.Model.Attention, Scheduler: g.Scheduler, CacheDir: filepath.Join(job.CacheDir, "converted"),
 	})
 	if err != nil {
 		return err

@@ -129,21 +129,28 @@ func hashFile(h io.Writer, dir, rel string) error {
 type cacheStamp struct {
 	Source    string `json:"source"`
 	Precision string `json:"precision"`
+	Attention string `json:"attention,omitempty"`
 	Key       string `json:"key"`
 	Recipe    string `json:"recipe"`
 }
 
 // ConvertedDir returns the ONNX folder converted from the diffusers folder dir at
-// opts.Precision (fp32 when unset): <cache>/<key>/ where key is ContentKey, converting
-// it first when absent. The conversion is written to a temporary folder in the cache
-// and renamed into place, so an interrupted conversion leaves nothing behind and
-// concurrent processes agree on the result.
+// opts.Precision (fp32 when unset) with opts.Attention's attention: <cache>/<key>/
+// where key is ContentKey (of the precision, "+fused-attention" appended for fused
+// attention), converting it first when absent. The conversion is written to a
+// temporary folder in the cache and renamed into place, so an interrupted conversion
+// leaves nothing behind and concurrent processes agree on the result.
 func ConvertedDir(dir string, opts Options) (string, error) {
 	prec := opts.Precision
 	if prec == "" {
 		prec = "fp32"
 	}
-	key, err := ContentKey(dir, prec)
+	fused := opts.Attention == AttentionFused
+	variant := prec
+	if fused {
+		variant += "+fused-attention" // plain keys stay as they were
+	}
+	key, err := ContentKey(dir, variant)
 	if err != nil {
 		return "", err
 	}
@@ -165,12 +172,16 @@ func ConvertedDir(dir string, opts Options) (string, error) {
 		return "", fmt.Errorf("pipeline: creating cache folder: %w", err)
 	}
 	defer os.RemoveAll(tmp) // gone after the rename; cleans up after a failure
-	if err := convertDiffusers(dir, tmp, prec == "fp16"); err != nil {
+	if err := convertDiffusers(dir, tmp, prec == "fp16", fused); err != nil {
 		return "", err
 	}
 	abs, _ := filepath.Abs(dir)
-	stamp, _ := json.MarshalIndent(cacheStamp{Source: abs, Precision: prec, Key: key, Recipe: convertVersion}, "", "  ")
-	if err := os.WriteFile(filepath.Join(tmp, "source.json"), append(stamp, '\n'), 0o644); err != nil {
+	stamp := cacheStamp{Source: abs, Precision: prec, Key: key, Recipe: convertVersion}
+	if fused {
+		stamp.Attention = AttentionFused
+	}
+	stampJSON, _ := json.MarshalIndent(stamp, "", "  ")
+	if err := os.WriteFile(filepath.Join(tmp, "source.json"), append(stampJSON, '\n'), 0o644); err != nil {
 		return "", fmt.Errorf("pipeline: writing cache stamp: %w", err)
 	}
 	if err := os.Rename(tmp, final); err != nil {

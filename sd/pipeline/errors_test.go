@@ -124,6 +124,8 @@ func TestOptionAndFolderErrors(t *testing.T) {
 		{"diffusers folder without unet", diffusersNoUNet, Options{CacheDir: t.TempDir()}, "unet"},
 		{"unknown scheduler option", empty, Options{Scheduler: "heun"}, `unknown scheduler "heun" (want pndm, ddim or euler)`},
 		{"bad precision", empty, Options{Precision: "bf16"}, `precision "bf16": want fp32 or fp16`},
+		{"bad attention", empty, Options{Attention: "flash"}, `attention "flash": want plain or fused`},
+		{"fused attention on an ONNX folder", fixtureONNXFolder(t), Options{Attention: AttentionFused}, "attention fused needs a diffusers folder to convert"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

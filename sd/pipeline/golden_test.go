@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"bytes"
 	"math"
 	"os"
 	"path/filepath"
@@ -242,4 +243,22 @@ func TestGoldenDiffusersFolder(t *testing.T) {
 		t.Fatalf("converted folder opens as %v", r.Layout)
 	}
 	checkGolden(t, runGolden(t, r))
+
+	// Fused attention: a conversion of its own, the same recorded generation.
+	f, err := Open(tinyPipeline, Options{Threads: 1, CacheDir: cache, Attention: AttentionFused})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if f.Parts.Dir == p.Parts.Dir {
+		t.Fatalf("fused attention reuses the plain conversion %s", p.Parts.Dir)
+	}
+	unet, err := os.ReadFile(f.Parts.UNet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(unet, []byte("MultiHeadAttention")) {
+		t.Errorf("%s has no MultiHeadAttention node", f.Parts.UNet)
+	}
+	checkGolden(t, runGolden(t, f))
 }

@@ -25,6 +25,12 @@ type Options struct {
 	// and a check on an ONNX folder's UNet. "" accepts an ONNX folder as it is and
 	// converts diffusers folders to fp32.
 	Precision string
+	// Attention is the form a diffusers folder's UNet attention is converted to:
+	// AttentionPlain ("" too: Reshape, Transpose, MatMul, Softmax, MatMul, as torch
+	// exports it) or AttentionFused (ONNX Runtime's MultiHeadAttention: on the CPU
+	// it never holds the N×N scores). An ONNX folder's graph is used as it is, so
+	// AttentionFused is refused for one.
+	Attention string
 	// Scheduler overrides the folder's scheduler class: "pndm" (PLMS), "ddim", "euler",
 	// or a diffusers class name; "" uses scheduler_config.json's _class_name. The
 	// folder's config (betas, offsets, spacing) is kept either way, like diffusers'
@@ -76,6 +82,9 @@ func Open(dir string, opts Options) (*Pipeline, error) {
 		return nil, err
 	}
 	onnxDir := dir
+	if layout != LayoutDiffusers && opts.Attention == AttentionFused {
+		return nil, &FolderError{Path: dir, Msg: "attention fused needs a diffusers folder to convert: an ONNX folder's graph is used as it is"}
+	}
 	if layout == LayoutDiffusers {
 		if onnxDir, err = ConvertedDir(dir, opts); err != nil {
 			return nil, err
@@ -113,11 +122,22 @@ func SchedulerClass(name string) (string, bool) {
 	return "", false
 }
 
+// Attention forms of Options.Attention.
+const (
+	AttentionPlain = "plain"
+	AttentionFused = "fused"
+)
+
 func (o Options) validate() error {
 	switch o.Precision {
 	case "", "fp32", "fp16":
 	default:
 		return fmt.Errorf("pipeline: precision %q: want fp32 or fp16", o.Precision)
+	}
+	switch o.Attention {
+	case "", AttentionPlain, AttentionFused:
+	default:
+		return fmt.Errorf("pipeline: attention %q: want plain or fused", o.Attention)
 	}
 	if _, ok := SchedulerClass(o.Scheduler); o.Scheduler != "" && !ok {
 		return fmt.Errorf("pipeline: unknown scheduler %q (want pndm, ddim or euler)", o.Scheduler)

@@ -60,8 +60,10 @@ type JobResult struct {
 	// LayerMicros is, when profiled, the kernel time of each transformer-block
 	// layer ("<block scope>/attn1", see layerScope) in the profiled call.
 	LayerMicros map[string]int64 `json:"layer_micros,omitempty"`
-	// MergedLayers are the layer scopes ToMe merged around ("<block scope>/attn1").
-	MergedLayers []string `json:"merged_layers,omitempty"`
+	// ChangedLayers are the layer scopes the method changed ("<block scope>/attn1"):
+	// those ToMe and AgentSD merge around, the attn1 whose keys and values ToDo
+	// downsamples.
+	ChangedLayers []string `json:"changed_layers,omitempty"`
 }
 
 // RunJob does job in this process.
@@ -83,12 +85,22 @@ func RunJob(ctx context.Context, job Job) (*JobResult, error) {
 			return nil, err
 		}
 		res.Patched, res.Blocks = rep.Patched, len(rep.Blocks)
+		for _, blk := range rep.Blocks {
+			if blk.Patched {
+				res.ChangedLayers = append(res.ChangedLayers, blk.Scope+"/attn1")
+			}
+		}
 	case job.AgentSD != nil:
 		rep, err := agentsd.Patch(m, agentsd.PatchOptions{Options: *job.AgentSD, Latent: latent})
 		if err != nil {
 			return nil, err
 		}
 		res.Patched, res.Blocks, rands = rep.Patched, len(rep.Blocks), rep.RandInputs
+		for _, blk := range rep.Blocks {
+			if blk.Patched { // merged around attn1, as ToMe's default
+				res.ChangedLayers = append(res.ChangedLayers, blk.Scope+"/attn1")
+			}
+		}
 	case job.ToMe.Ratio > 0:
 		rep, err := tome.Patch(m, tome.PatchOptions{Options: job.ToMe, Latent: latent})
 		if err != nil {
@@ -98,7 +110,7 @@ func RunJob(ctx context.Context, job Job) (*JobResult, error) {
 		for _, blk := range rep.Blocks {
 			if blk.Patched {
 				for _, l := range blk.Merged {
-					res.MergedLayers = append(res.MergedLayers, blk.Scope+"/"+l)
+					res.ChangedLayers = append(res.ChangedLayers, blk.Scope+"/"+l)
 				}
 			}
 		}

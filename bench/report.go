@@ -11,7 +11,7 @@ import (
 //	r% | blocks | s/call | min–max | ×faster | ceiling | ToMe ops | opened GB | peak RSS GB | act. GB/im [| limit im | GB/im]
 //
 // "opened GB" is the resident memory once the session is open, before any call;
-// "ceiling" is Row.Ceiling, with the merged layers' share of the unpatched call.
+// "ceiling" is Row.Ceiling, with the changed layers' share of the unpatched call.
 //
 // With ToDo or AgentSD rows a first column names each row's method (Row.Label); r%
 // is then "—" on ToDo rows and AgentSD's merge ratio on AgentSD rows, and "ToMe ops
@@ -61,7 +61,7 @@ func Markdown(w io.Writer, r *Result) error {
 			share = fmt.Sprintf("%.1f", 100**row.ToMeShare)
 		}
 		if row.Ceiling != nil {
-			ceiling = fmt.Sprintf("%.2f× (%.0f%%)", *row.Ceiling, 100**row.MergedShare)
+			ceiling = fmt.Sprintf("%.2f× (%.0f%%)", *row.Ceiling, 100**row.LayerShare)
 		}
 		reference := row.Method == MethodNone || row.Method == "" && row.Ratio == 0
 		blocks := "—"

@@ -18,7 +18,7 @@ func TestMarkdown(t *testing.T) {
 		WeightsBytes: 3.44e9,
 		Rows: []Row{
 			{Ratio: 0, Seconds: measure.Summarize([]float64{10, 11, 12}), Speedup: measure.Summarize([]float64{1, 1, 1}), OpenedRSSBytes: 3.52e9, PeakRSSBytes: 8.2e9, ActivationBytesPerImage: 4.76e9},
-			{Ratio: 0.5, PatchedBlocks: 2, Blocks: 16, Seconds: measure.Summarize([]float64{7, 8, 9}), Speedup: measure.Summarize([]float64{1.4, 1.375, 1.33}), ToMeShare: &share, MergedShare: &merged, Ceiling: &ceiling, OpenedRSSBytes: 3.53e9, PeakRSSBytes: 5.6e9, ActivationBytesPerImage: 2.16e9},
+			{Ratio: 0.5, PatchedBlocks: 2, Blocks: 16, Seconds: measure.Summarize([]float64{7, 8, 9}), Speedup: measure.Summarize([]float64{1.4, 1.375, 1.33}), ToMeShare: &share, LayerShare: &merged, Ceiling: &ceiling, OpenedRSSBytes: 3.53e9, PeakRSSBytes: 5.6e9, ActivationBytesPerImage: 2.16e9},
 		},
 	}
 	var b strings.Builder

@@ -95,13 +95,13 @@ type Row struct {
 	// (profiled; IsMethodNode: ToMe's nodes on ToMe rows, ToDo's or AgentSD's on
 	// theirs; absent for ratio 0 or without profiling).
 	ToMeShare *float64 `json:"tome_share,omitempty"`
-	// MergedShare is, on profiled ToMe rows, the share of the unpatched call's
-	// kernel time spent in the layers this row merges around (attn1 of the
-	// patched blocks by default); Ceiling = 1 / (1 − MergedShare) is the speed-up
-	// the row would reach if those layers cost nothing — Amdahl's bound on what
-	// merging can buy on this machine.
-	MergedShare *float64 `json:"merged_share,omitempty"`
-	Ceiling     *float64 `json:"ceiling,omitempty"`
+	// LayerShare is, on profiled rows of a patched model, the share of the
+	// unpatched call's kernel time spent in the layers the row's method changes
+	// (JobResult.ChangedLayers: attn1 of the patched blocks by default); Ceiling =
+	// 1 / (1 − LayerShare) is the speed-up the row would reach if those layers
+	// cost nothing — Amdahl's bound on what the method can buy on this machine.
+	LayerShare *float64 `json:"layer_share,omitempty"`
+	Ceiling    *float64 `json:"ceiling,omitempty"`
 	// PeakRSSBytes is the median peak resident memory of the children of this ratio.
 	PeakRSSBytes int64 `json:"peak_rss_bytes"`
 	// OpenedRSSBytes is the median resident memory of those children right after
@@ -216,14 +216,14 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 				s := float64(jr.ToMeMicros) / float64(jr.NodeMicros)
 				rows[i].ToMeShare = &s
 			}
-			if ref != nil && ref.NodeMicros > 0 && len(jr.MergedLayers) > 0 {
-				var merged int64
-				for _, l := range jr.MergedLayers {
-					merged += ref.LayerMicros[l]
+			if ref != nil && ref.NodeMicros > 0 && len(jr.ChangedLayers) > 0 {
+				var changed int64
+				for _, l := range jr.ChangedLayers {
+					changed += ref.LayerMicros[l]
 				}
-				s := float64(merged) / float64(ref.NodeMicros)
+				s := float64(changed) / float64(ref.NodeMicros)
 				c := 1 / (1 - s)
-				rows[i].MergedShare, rows[i].Ceiling = &s, &c
+				rows[i].LayerShare, rows[i].Ceiling = &s, &c
 			}
 		}
 	}

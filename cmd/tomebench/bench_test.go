@@ -156,8 +156,8 @@ func TestBenchMethods(t *testing.T) {
 	if c := table[3]; c[1] != "50" || c[2] != "3/10" || c[6] == "—" || c[7] == "—" {
 		t.Errorf("ToMe row: %q (want a ceiling and a share)", c)
 	}
-	if c := table[4]; c[1] != "—" || c[2] != "3/10" || c[6] != "—" || c[7] == "—" {
-		t.Errorf("ToDo row: %q (want no ratio, 3/10 blocks at a 8×8 latent, no ceiling, ToDo's share)", c)
+	if c := table[4]; c[1] != "—" || c[2] != "3/10" || c[6] == "—" || c[7] == "—" {
+		t.Errorf("ToDo row: %q (want no ratio, 3/10 blocks at a 8×8 latent, a ceiling, ToDo's share)", c)
 	}
 
 	code, out, errOut = tomebench(append(args, "--json", "--no-profile")...)

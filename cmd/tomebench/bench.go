@@ -27,7 +27,9 @@ var benchCommand = &command{
 		"RSS minus the weights, per image (batch/2 images per call under guidance); with --memory-limit also\n" +
 		"the paper's GB/im (limit / most images that fit). --todo-factors and --agentsd add rows of the\n" +
 		"other patch-level methods (ToDo, AgentSD), measured like the ratio rows: interleaved in the same rounds,\n" +
-		"speed-up against the unpatched call of the same round. Prints a Markdown table, or JSON with --json\n" +
+		"speed-up against the unpatched call of the same round. Profiled (unless --no-profile): the method's own\n" +
+		"ops' share of the patched call, and the ceiling: the speed-up if the layers the method changes cost\n" +
+		"nothing (1 / (1 − their share of the unpatched call)). Prints a Markdown table, or JSON with --json\n" +
 		"(each row's \"method\": none, tome, todo or agentsd).",
 	run: runBench,
 }

@@ -59,11 +59,17 @@ func benchGraph(N, C, heads, H, W int, ratio float64, attention, tome bool) *onn
 // (N = 4096 = 64×64 tokens, C = 320, 8 heads, batch 2, ratio 0.5), the time of
 // ToMe's own ops (matching, merge, unmerge) as a share of the attention time that
 // merging saves: share = tome / (attention(N) − attention(N−r)). It also reports
-// the whole patched attention (merge → attention(N−r) → unmerge). The four graphs
-// run in turn in every iteration so that they see the same machine load.
-func BenchmarkToMeOverhead(b *testing.B) {
+// the whole patched attention (merge → attention(N−r) → unmerge).
+func BenchmarkToMeOverhead(b *testing.B) { benchToMeBlock(b, 320, 8) }
+
+// benchToMeBlock runs the four graphs of a ToMe block benchmark at a 64×64 token grid
+// (N = 4096), C channels in heads heads, batch 2, ratio 0.5: self-attention at N and
+// N−r tokens, ToMe's own ops, and the patched attention, in turn in every iteration
+// so that they see the same machine load; it reports each one's milliseconds and
+// ToMe's share of the time merging saves.
+func benchToMeBlock(b *testing.B, C, heads int) {
 	orttest.Require(b)
-	const N, C, heads, H, W, B, ratio = 4096, 320, 8, 64, 64, 2, 0.5
+	const N, H, W, B, ratio = 4096, 64, 64, 2, 0.5
 	r := NumMerged(N, ratio, N-(H/2)*(W/2))
 	rng := rand.New(rand.NewPCG(3, 4))
 	x := make([]float32, B*N*C)
@@ -78,8 +84,8 @@ func BenchmarkToMeOverhead(b *testing.B) {
 		s     *ort.Session
 		total time.Duration
 	}
-	full := map[string]*ort.Tensor{"x": ort.NewFloat32([]int64{B, N, C}, x)}
-	short := map[string]*ort.Tensor{"x": ort.NewFloat32([]int64{B, int64(N - r), C}, x[:B*(N-r)*C])}
+	full := map[string]*ort.Tensor{"x": ort.NewFloat32([]int64{B, N, int64(C)}, x)}
+	short := map[string]*ort.Tensor{"x": ort.NewFloat32([]int64{B, int64(N - r), int64(C)}, x[:B*(N-r)*C])}
 	withRand := map[string]*ort.Tensor{"x": full["x"], "tome_rand_idx_0": ort.NewInt64([]int64{H / 2, W / 2}, randIdx)}
 	runs := []*run{
 		{name: "attn_N_ms", m: benchGraph(N, C, heads, H, W, ratio, true, false), feeds: full},

@@ -10,7 +10,6 @@ import (
 
 	"github.com/tomebench/tomebench/internal/npy"
 	"github.com/tomebench/tomebench/internal/onnx"
-	"github.com/tomebench/tomebench/internal/ort"
 	"github.com/tomebench/tomebench/internal/ort/orttest"
 	"github.com/tomebench/tomebench/internal/testutil"
 )
@@ -86,21 +85,7 @@ func readUNetArray(t testing.TB, name string) *npy.Array {
 // extra int64 inputs, and returns out_sample.
 func runUNet(t *testing.T, m *onnx.Model, sampleFile string, extra map[string]*npy.Array) []float32 {
 	t.Helper()
-	s := orttest.NewSession(t, m, ort.SessionOptions{})
-	defer s.Close()
-	feeds := map[string]*ort.Tensor{}
-	f32 := func(name string, a *npy.Array) { feeds[name] = ort.NewFloat32(testutil.Shape64(a.Shape), a.Float32s()) }
-	f32("sample", readUNetArray(t, sampleFile))
-	f32("timestep", readUNetArray(t, "timestep.npy"))
-	f32("encoder_hidden_states", readUNetArray(t, "encoder_hidden_states.npy"))
-	for name, a := range extra {
-		feeds[name] = ort.NewInt64(testutil.Shape64(a.Shape), a.Int64s())
-	}
-	out, err := s.Run(feeds, []string{"out_sample"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out["out_sample"].Float32s()
+	return orttest.RunUNetGolden(t, m, filepath.Join(unetDir, "golden"), sampleFile, extra)
 }
 
 // TestPatchTinyUNetGoldens patches the tiny UNet as tomesd.apply_patch did for each

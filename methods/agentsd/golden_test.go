@@ -7,7 +7,6 @@ import (
 
 	"github.com/tomebench/tomebench/internal/npy"
 	"github.com/tomebench/tomebench/internal/onnx"
-	"github.com/tomebench/tomebench/internal/ort"
 	"github.com/tomebench/tomebench/internal/ort/orttest"
 	"github.com/tomebench/tomebench/internal/testutil"
 	"github.com/tomebench/tomebench/methods"
@@ -34,21 +33,7 @@ func loadUNet(t testing.TB) *onnx.Model {
 // runUNet runs m on the golden inputs (sample from sampleFile) plus int64 extras.
 func runUNet(t testing.TB, m *onnx.Model, sampleFile string, extra map[string]*npy.Array) []float32 {
 	t.Helper()
-	s := orttest.NewSession(t, m, ort.SessionOptions{})
-	defer s.Close()
-	feeds := map[string]*ort.Tensor{}
-	for name, file := range map[string]string{"sample": sampleFile, "timestep": "timestep.npy", "encoder_hidden_states": "encoder_hidden_states.npy"} {
-		a := testutil.ReadNPY(t, filepath.Join(unetDir, "golden", file))
-		feeds[name] = ort.NewFloat32(testutil.Shape64(a.Shape), a.Float32s())
-	}
-	for name, a := range extra {
-		feeds[name] = ort.NewInt64(testutil.Shape64(a.Shape), a.Int64s())
-	}
-	out, err := s.Run(feeds, []string{"out_sample"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out["out_sample"].Float32s()
+	return orttest.RunUNetGolden(t, m, filepath.Join(unetDir, "golden"), sampleFile, extra)
 }
 
 // TestPatchGoldens patches the tiny UNet for every recorded AgentSD run

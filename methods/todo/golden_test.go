@@ -25,18 +25,7 @@ const (
 // runUNet runs m on the golden inputs with sample replaced by sampleFile.
 func runUNet(t testing.TB, m *onnx.Model, sampleFile string) []float32 {
 	t.Helper()
-	s := orttest.NewSession(t, m, ort.SessionOptions{})
-	defer s.Close()
-	feeds := map[string]*ort.Tensor{}
-	for name, file := range map[string]string{"sample": sampleFile, "timestep": "timestep.npy", "encoder_hidden_states": "encoder_hidden_states.npy"} {
-		a := testutil.ReadNPY(t, filepath.Join(unetDir, "golden", file))
-		feeds[name] = ort.NewFloat32(testutil.Shape64(a.Shape), a.Float32s())
-	}
-	out, err := s.Run(feeds, []string{"out_sample"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out["out_sample"].Float32s()
+	return orttest.RunUNetGolden(t, m, filepath.Join(unetDir, "golden"), sampleFile, nil)
 }
 
 func loadUNet(t testing.TB) *onnx.Model {

@@ -5,9 +5,12 @@
 package orttest
 
 import (
+	"path/filepath"
 	"testing"
 
+	"github.com/tomebench/tomebench/internal/npy"
 	"github.com/tomebench/tomebench/internal/ort"
+	"github.com/tomebench/tomebench/internal/testutil"
 )
 
 // Require initialises ONNX Runtime (ort.Init) and fails the test at once,
@@ -39,4 +42,27 @@ func NewSession(t testing.TB, m Marshaler, opts ort.SessionOptions) *ort.Session
 		t.Fatal(err)
 	}
 	return s
+}
+
+// RunUNetGolden runs the UNet m (inputs sample, timestep, encoder_hidden_states;
+// output out_sample) on the float32 golden inputs in dir — sample from sampleFile,
+// timestep.npy, encoder_hidden_states.npy — plus the int64 inputs in extra (a patched
+// model's partitions), and returns out_sample. The methods' golden tests share it.
+func RunUNetGolden(t testing.TB, m Marshaler, dir, sampleFile string, extra map[string]*npy.Array) []float32 {
+	t.Helper()
+	s := NewSession(t, m, ort.SessionOptions{})
+	defer s.Close()
+	feeds := map[string]*ort.Tensor{}
+	for name, file := range map[string]string{"sample": sampleFile, "timestep": "timestep.npy", "encoder_hidden_states": "encoder_hidden_states.npy"} {
+		a := testutil.ReadNPY(t, filepath.Join(dir, file))
+		feeds[name] = ort.NewFloat32(testutil.Shape64(a.Shape), a.Float32s())
+	}
+	for name, a := range extra {
+		feeds[name] = ort.NewInt64(testutil.Shape64(a.Shape), a.Int64s())
+	}
+	out, err := s.Run(feeds, []string{"out_sample"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out["out_sample"].Float32s()
 }

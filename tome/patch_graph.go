@@ -17,6 +17,8 @@ import (
 //	             dstIdx = GatherElements(nodeIdx, srcIdx)              [B, r]
 //	merge(y):    keep = y[keepTok] = [unm | dst]                       [B, N-r, C]
 //	             keep = ScatterND(keep, (b, Ns-r+dstIdx), y[srcTok], add) / count
+//	             (summed in float32 and cast back: ONNX Runtime's CPU provider has
+//	             no float16 ScatterND add)
 //	unmerge(z):  z[umap]: every token takes its row of the merged tensor [B, N, C]
 //
 // Gathers along tokens use GatherND with batch_dims=1 and [B, K, 1] token indices,
@@ -27,7 +29,7 @@ type matchingValues struct {
 	keepTok string // [B, N-r, 1]: token kept at each merged row (unm then dst)
 	srcTok  string // [B, r, 1]: merged src tokens
 	scatter string // [B, r, 2]: (b, row) of the dst each merged src adds to
-	count   string // [B, N-r, 1]: 1 + number of src merged into each row, x's type
+	count   string // [B, N-r, 1]: 1 + number of src merged into each row, float32
 	umap    string // [B, N, 1]: merged row each token reads back
 }
 
@@ -123,18 +125,23 @@ func emitMatching(b *onnx.Builder, x, aIdx, bIdx string, N, Ns, Nd, r int) match
 		keepTok: b.Unsqueeze(b.Concat(1, unmTok, dstTok), -1),
 		srcTok:  b.Unsqueeze(srcTok, -1),
 		scatter: b.Concat(-1, batchIdx, b.Unsqueeze(dstRow, -1)),
-		count:   b.Op("CastLike", []string{b.Unsqueeze(count, -1), x}),
+		count:   b.Unsqueeze(count, -1),
 		umap:    b.Unsqueeze(umap, -1),
 	}
 }
 
 // emitMerge adds merge(y) for y [B, N, C'] and returns its [B, N-r, C'] output:
 // [unmerged src in score order | dst], each dst the mean of itself and its src.
+//
+// The mean is taken in float32 whatever y's type (the Casts are no-ops for float32,
+// which ONNX Runtime removes): its CPU provider has no float16 ScatterND with
+// reduction add, and a float16 model's merge would fail there. tomesd sums in the
+// tensor's own type, so a float16 merge differs from it by float16 rounding.
 func emitMerge(b *onnx.Builder, m matchingValues, y string) string {
-	keep := gatherTokens(b, y, m.keepTok)
-	src := gatherTokens(b, y, m.srcTok)
+	keep := b.Cast(gatherTokens(b, y, m.keepTok), onnx.Float)
+	src := b.Cast(gatherTokens(b, y, m.srcTok), onnx.Float)
 	sum := b.Op("ScatterND", []string{keep, m.scatter, src}, onnx.AString("reduction", "add"))
-	return b.Div(sum, m.count)
+	return b.Op("CastLike", []string{b.Div(sum, m.count), y})
 }
 
 // emitUnmerge adds unmerge(z) for z [B, N-r, C'] and returns its [B, N, C'] output.

@@ -7,6 +7,7 @@ import (
 	"github.com/tomebench/tomebench/internal/ort"
 	"github.com/tomebench/tomebench/internal/ort/orttest"
 	"github.com/tomebench/tomebench/internal/testutil"
+	"github.com/tomebench/tomebench/tome"
 )
 
 // TestGoldenFP16 converts tiny_pipeline to float16 (weights and activations, float16
@@ -43,5 +44,40 @@ func TestGoldenFP16(t *testing.T) {
 		if d > c.tol {
 			t.Errorf("%s: max abs diff %.3g > %g", c.name, d, c.tol)
 		}
+	}
+}
+
+// TestToMeFP16 runs a float16 UNet patched by ToMe (ratio 0.5, random partitions) on
+// the CPU: its merge must run there (ONNX Runtime's CPU provider has no float16
+// ScatterND add; tome sums in float32) and its image stays near the float32 patched
+// model's with the same seeds and partitions (float16 rounding only).
+func TestToMeFP16(t *testing.T) {
+	orttest.Require(t)
+	if testing.Short() {
+		t.Skip("float16 on the CPU is slow; skipped with -short")
+	}
+	cache := t.TempDir()
+	opts := tome.DefaultOptions()
+	req := Request{Steps: 3, GuidanceScale: 7.5, Seed: 3}
+	var images [2][]float32
+	for i, prec := range []string{"fp32", "fp16"} {
+		p, err := Open(tinyPipeline, Options{Threads: 1, CacheDir: cache, Precision: prec})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Close()
+		u := prepare(t, p, opts)
+		if patched, _ := u.Blocks(); patched == 0 {
+			t.Fatalf("%s: no block patched", prec)
+		}
+		r := req
+		r.UNet = u
+		res, _ := generateWith(t, p, r)
+		images[i] = res.Pixels
+	}
+	d := testutil.MaxAbsDiff(images[0], images[1])
+	t.Logf("ToMe 0.5: float16 image within %.3g of float32's", d)
+	if d > 5e-3 {
+		t.Errorf("ToMe 0.5: float16 image %.3g from float32's (want ≤ 5e-3)", d)
 	}
 }

@@ -281,7 +281,9 @@ func limitSearch(ctx context.Context, o Options, argv []string, job func(variant
 		}
 		// On the CPU the arena's max_mem does not hold (see limitSearch's doc): the
 		// call fits when the child's peak RSS, weights included, stays under the limit.
-		return !cpu || jr.PeakRSS <= o.MemoryLimit, nil
+		ok := !cpu || jr.PeakRSS <= o.MemoryLimit
+		fmt.Fprintf(log, "bench:   peak RSS %.2f GB: fits %t\n", float64(jr.PeakRSS)/1e9, ok)
+		return ok, nil
 	}
 	for i := range rows {
 		lo, hi := 0, 0 // lo fits (0: none yet), hi does not (0: unknown)

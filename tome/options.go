@@ -95,3 +95,43 @@ func NumMerged(N int, ratio float64, Ns int) int {
 }
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+// OptionsFromKwargs reads the keyword arguments of tomesd.apply_patch (ratio,
+// max_downsample, sx, sy, use_rand, merge_attn, merge_crossattn, merge_mlp), as JSON
+// decodes them (numbers as float64), over DefaultOptions — how the fixtures' manifests
+// record each run. An unknown key or a value of the wrong type is an error.
+func OptionsFromKwargs(kw map[string]any) (Options, error) {
+	o := DefaultOptions()
+	for k, v := range kw {
+		var ok bool
+		switch k {
+		case "ratio":
+			o.Ratio, ok = v.(float64)
+		case "max_downsample", "sx", "sy":
+			f, isNumber := v.(float64)
+			ok = isNumber && f == math.Trunc(f)
+			switch k {
+			case "max_downsample":
+				o.MaxDownsample = int(f)
+			case "sx":
+				o.SX = int(f)
+			default:
+				o.SY = int(f)
+			}
+		case "use_rand":
+			o.UseRand, ok = v.(bool)
+		case "merge_attn":
+			o.MergeAttn, ok = v.(bool)
+		case "merge_crossattn":
+			o.MergeCrossAttn, ok = v.(bool)
+		case "merge_mlp":
+			o.MergeMLP, ok = v.(bool)
+		default:
+			return o, fmt.Errorf("tome: unknown apply_patch argument %q", k)
+		}
+		if !ok {
+			return o, fmt.Errorf("tome: apply_patch argument %s: %v (%T) has the wrong type", k, v, v)
+		}
+	}
+	return o, nil
+}

@@ -157,3 +157,25 @@ func TestMergeCallsOfTinyUNet(t *testing.T) {
 		}
 	}
 }
+
+func TestOptionsFromKwargs(t *testing.T) {
+	got, err := OptionsFromKwargs(map[string]any{"ratio": 0.3, "sx": 4.0, "sy": 1.0, "max_downsample": 2.0, "use_rand": false, "merge_mlp": true})
+	want := DefaultOptions()
+	want.Ratio, want.SX, want.SY, want.MaxDownsample, want.UseRand, want.MergeMLP = 0.3, 4, 1, 2, false, true
+	if err != nil || got != want {
+		t.Errorf("OptionsFromKwargs = %+v, %v; want %+v", got, err, want)
+	}
+	if got, err := OptionsFromKwargs(nil); err != nil || got != DefaultOptions() {
+		t.Errorf("no arguments: %+v, %v; want the defaults", got, err)
+	}
+	for _, kw := range []map[string]any{
+		{"ratio": "0.5"},
+		{"sx": 2.5},
+		{"use_rand": 1.0},
+		{"merge_everything": true},
+	} {
+		if _, err := OptionsFromKwargs(kw); err == nil {
+			t.Errorf("%v: no error", kw)
+		}
+	}
+}

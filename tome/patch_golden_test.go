@@ -48,34 +48,6 @@ func readUNetManifest(t *testing.T) unetManifest {
 	return m
 }
 
-// optionsFromKwargs turns tomesd.apply_patch keyword arguments into Options.
-func optionsFromKwargs(kw map[string]any) Options {
-	o := DefaultOptions()
-	for k, v := range kw {
-		switch k {
-		case "ratio":
-			o.Ratio = v.(float64)
-		case "max_downsample":
-			o.MaxDownsample = int(v.(float64))
-		case "sx":
-			o.SX = int(v.(float64))
-		case "sy":
-			o.SY = int(v.(float64))
-		case "use_rand":
-			o.UseRand = v.(bool)
-		case "merge_attn":
-			o.MergeAttn = v.(bool)
-		case "merge_crossattn":
-			o.MergeCrossAttn = v.(bool)
-		case "merge_mlp":
-			o.MergeMLP = v.(bool)
-		default:
-			panic("unknown apply_patch argument " + k)
-		}
-	}
-	return o
-}
-
 func readUNetArray(t testing.TB, name string) *npy.Array {
 	t.Helper()
 	return testutil.ReadNPY(t, filepath.Join(unetDir, "golden", name))
@@ -114,7 +86,7 @@ func TestPatchTinyUNetGoldens(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			opts := PatchOptions{Options: optionsFromKwargs(run.Kwargs), Latent: tc.latent}
+			opts := PatchOptions{Options: mustKwargs(t, run.Kwargs), Latent: tc.latent}
 			rep, err := Patch(m, opts)
 			if err != nil {
 				t.Fatal(err)
@@ -186,4 +158,14 @@ func TestPatchRatioZeroUnchanged(t *testing.T) {
 	if !(d <= 2e-5) {
 		t.Errorf("max abs diff %.3g > 2e-5", d)
 	}
+}
+
+// mustKwargs is OptionsFromKwargs, failing the test on an error.
+func mustKwargs(t testing.TB, kw map[string]any) Options {
+	t.Helper()
+	o, err := OptionsFromKwargs(kw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
 }

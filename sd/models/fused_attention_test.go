@@ -71,7 +71,7 @@ func TestFusedAttentionMatchesPlain(t *testing.T) {
 					t.Fatal("fused build has no MultiHeadAttention node")
 				}
 				if tc.run != "" {
-					rep, err := tome.Patch(m, tome.PatchOptions{Options: tomeOptions(run.Kwargs)})
+					rep, err := tome.Patch(m, tome.PatchOptions{Options: tomeOptions(t, run.Kwargs)})
 					if err != nil {
 						t.Fatal(err)
 					}

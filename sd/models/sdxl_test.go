@@ -125,7 +125,7 @@ func TestSDXLUNetGolden(t *testing.T) {
 						t.Fatalf("manifest has no run %s", tc.run)
 					}
 					want = run.Output
-					rep, err := tome.Patch(m, tome.PatchOptions{Options: tomeOptions(run.Kwargs), Latent: g.latent})
+					rep, err := tome.Patch(m, tome.PatchOptions{Options: tomeOptions(t, run.Kwargs), Latent: g.latent})
 					if err != nil {
 						t.Fatal(err)
 					}

@@ -23,29 +23,12 @@ type tomeRun struct {
 	} `json:"merge_calls_in_order"`
 }
 
-func tomeOptions(kw map[string]any) tome.Options {
-	o := tome.DefaultOptions()
-	for k, v := range kw {
-		switch k {
-		case "ratio":
-			o.Ratio = v.(float64)
-		case "max_downsample":
-			o.MaxDownsample = int(v.(float64))
-		case "sx":
-			o.SX = int(v.(float64))
-		case "sy":
-			o.SY = int(v.(float64))
-		case "use_rand":
-			o.UseRand = v.(bool)
-		case "merge_attn":
-			o.MergeAttn = v.(bool)
-		case "merge_crossattn":
-			o.MergeCrossAttn = v.(bool)
-		case "merge_mlp":
-			o.MergeMLP = v.(bool)
-		default:
-			panic("unknown apply_patch argument " + k)
-		}
+// tomeOptions is tome.OptionsFromKwargs, failing the test on an error.
+func tomeOptions(t testing.TB, kw map[string]any) tome.Options {
+	t.Helper()
+	o, err := tome.OptionsFromKwargs(kw)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return o
 }
@@ -88,7 +71,7 @@ func TestBuiltUNetToMeGoldens(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			rep, err := tome.Patch(m, tome.PatchOptions{Options: tomeOptions(run.Kwargs), Latent: tc.latent})
+			rep, err := tome.Patch(m, tome.PatchOptions{Options: tomeOptions(t, run.Kwargs), Latent: tc.latent})
 			if err != nil {
 				t.Fatal(err)
 			}

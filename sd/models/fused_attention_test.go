@@ -1,8 +1,6 @@
 package models
 
 import (
-	"encoding/json"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -17,16 +15,7 @@ import (
 // that both match torch's output (unet/tiny-sd15/golden, diffusers 0.19.3 + tomesd
 // 0.1.3) within 2e-4, the tolerance of TestBuiltUNetToMeGoldens.
 func TestFusedAttentionMatchesPlain(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join(tinyGolden, "manifest.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var man struct {
-		Tome struct{ Runs map[string]tomeRun }
-	}
-	if err := json.Unmarshal(raw, &man); err != nil {
-		t.Fatal(err)
-	}
+	runs := tomeRuns(t)
 	cfg, w := loadTinyUNet(t)
 	cases := []struct {
 		name   string
@@ -49,7 +38,7 @@ func TestFusedAttentionMatchesPlain(t *testing.T) {
 			sample, want := tc.sample, tc.want
 			if tc.run != "" {
 				var ok bool
-				if run, ok = man.Tome.Runs[tc.run]; !ok {
+				if run, ok = runs[tc.run]; !ok {
 					t.Fatalf("manifest has no run %s", tc.run)
 				}
 				sample, want = run.Inputs, run.Output

@@ -23,6 +23,22 @@ type tomeRun struct {
 	} `json:"merge_calls_in_order"`
 }
 
+// tomeRuns reads the tomesd runs of unet/tiny-sd15/golden/manifest.json by name.
+func tomeRuns(t testing.TB) map[string]tomeRun {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(tinyGolden, "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var man struct {
+		Tome struct{ Runs map[string]tomeRun }
+	}
+	if err := json.Unmarshal(raw, &man); err != nil {
+		t.Fatal(err)
+	}
+	return man.Tome.Runs
+}
+
 // tomeOptions is tome.OptionsFromKwargs, failing the test on an error.
 func tomeOptions(t testing.TB, kw map[string]any) tome.Options {
 	t.Helper()
@@ -37,16 +53,7 @@ func tomeOptions(t testing.TB, kw map[string]any) tome.Options {
 // tome.Patch and compares it with tomesd's outputs on the torch UNet, replaying the
 // recorded partitions: the built graph must patch exactly like torch's export.
 func TestBuiltUNetToMeGoldens(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join(tinyGolden, "manifest.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var man struct {
-		Tome struct{ Runs map[string]tomeRun }
-	}
-	if err := json.Unmarshal(raw, &man); err != nil {
-		t.Fatal(err)
-	}
+	runs := tomeRuns(t)
 	cfg, w := loadTinyUNet(t)
 	cases := []struct {
 		run    string
@@ -63,7 +70,7 @@ func TestBuiltUNetToMeGoldens(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(fmt.Sprintf("%s/%dx%d/opset%d", tc.run, tc.opt.Height, tc.opt.Width, tc.opt.opset()), func(t *testing.T) {
-			run, ok := man.Tome.Runs[tc.run]
+			run, ok := runs[tc.run]
 			if !ok {
 				t.Fatalf("manifest has no run %s", tc.run)
 			}

@@ -447,6 +447,21 @@ func TestPlan(t *testing.T) {
 		t.Errorf("plan created a runs folder in %s", func() string { d, _ := os.Getwd(); return d }())
 	}
 
+	// With fused attention the plan says so, and its variants get IDs of their own.
+	fused := writeRunConfig(t, t.TempDir(), "fused.yaml", strings.Replace(runConfig(1), "  synth: {arch: tiny, seed: 1}\n", "  synth: {arch: tiny, seed: 1}\n  attention: fused\n", 1))
+	code, fusedOut, stderr := tomebench("plan", fused)
+	if code != 0 {
+		t.Fatalf("plan (fused attention): exit %d: %s", code, stderr)
+	}
+	if first, _, _ := strings.Cut(fusedOut, "\n"); !strings.Contains(first, "fp32, fused attention, cpu") {
+		t.Errorf("plan with fused attention: first line %q does not say so", first)
+	}
+	for _, v := range plan.Variants {
+		if strings.Contains(fusedOut, v.ID) {
+			t.Errorf("plan with fused attention reuses the plain variant ID %s (%s)", v.ID, v.Label)
+		}
+	}
+
 	code, stdout, stderr = tomebench("plan", "--calibrate", r.cfg)
 	if code != 0 {
 		t.Fatalf("plan --calibrate: exit %d: %s", code, stderr)

@@ -17,7 +17,11 @@ func printPlan(e *env, cfg *experiments.Config, plan *experiments.Plan, modelDir
 	if g.Scheduler == "pndm" {
 		timesteps++ // PLMS repeats one timestep
 	}
-	fmt.Fprintf(e.stdout, "plan %s: model %s (%s, %s, %s)\n", plan.Name, plan.Model.Path, modelDir, plan.Model.Precision, plan.Model.Provider)
+	precision := plan.Model.Precision
+	if plan.Model.Attention != "" {
+		precision += ", " + plan.Model.Attention + " attention"
+	}
+	fmt.Fprintf(e.stdout, "plan %s: model %s (%s, %s, %s)\n", plan.Name, plan.Model.Path, modelDir, precision, plan.Model.Provider)
 	fmt.Fprintf(e.stdout, "%dx%d, %d %s steps (%d UNet calls per batch), guidance %g, batch %d, seed %d\n",
 		g.Width, g.Height, g.Steps, g.Scheduler, timesteps, g.Guidance, g.BatchSize, g.Seed)
 	fmt.Fprintf(e.stdout, "prompts: %d from %s; output folder %s\n\n", n, plan.Prompts.Source, cfg.Out)

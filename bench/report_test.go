@@ -13,7 +13,7 @@ func TestMarkdown(t *testing.T) {
 	share, merged := 0.031, 0.3
 	ceiling := 1 / (1 - merged)
 	r := &Result{
-		Settings:     Settings{Arch: "sd15", Size: 512, Latent: 64, Batch: 2, ImagesPerCall: 1, Precision: "fp32", Attention: "plain", Provider: "cpu", Repeat: 3, SessionOptions: "opt=default arena=true mem_pattern=false"},
+		Settings:     Settings{Arch: "sd15", Size: 512, Latent: 64, Batch: 2, ImagesPerCall: 1, Precision: "fp32", Attention: "plain", Provider: "cpu", Repeat: 3, SessionOptions: "arena=on mem_pattern=off"},
 		Environment:  Environment{CPU: "test cpu", Cores: 2, ORTVersion: "1.29.0", LoadBefore: []float64{1}, LoadAfter: []float64{2}},
 		WeightsBytes: 3.44e9,
 		Rows: []Row{
@@ -30,7 +30,7 @@ func TestMarkdown(t *testing.T) {
 		"| 0 | — | 11.000 | 10.000–12.000 | 1.00× (1.00–1.00) | — | — | 3.52 | 8.20 | 4.760 |",
 		"| 50 | 2/16 | 8.000 | 7.000–9.000 | 1.38× (1.33–1.40) | 1.43× (30%) | 3.1 | 3.53 | 5.60 | 2.160 |",
 		"load 1.0 → 2.0",
-		"session opt=default arena=true mem_pattern=false",
+		"session arena=on mem_pattern=off",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("Markdown lacks %q:\n%s", want, out)

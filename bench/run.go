@@ -357,7 +357,7 @@ func commit() string {
 
 // sessionSummary describes the memory settings of so.
 func sessionSummary(so ort.SessionOptions, a *ort.ArenaConfig) string {
-	s := fmt.Sprintf("opt=%s arena=%t mem_pattern=%t", so.OptLevel, !so.NoCPUArena, so.MemPattern)
+	s := so.MemorySettings()
 	if a != nil {
 		s += fmt.Sprintf(" env_arena(same_as_requested=%t)", a.SameAsRequested)
 	}

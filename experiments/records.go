@@ -139,11 +139,15 @@ type Environment struct {
 	GPU         string `json:"gpu,omitempty"`
 	Provider    string `json:"provider"`
 	Threads     int    `json:"threads"`
-	ORTVersion  string `json:"ort_version"`
-	GoVersion   string `json:"go_version"`
-	Commit      string `json:"commit"` // the tomebench build's VCS revision ("+dirty" when modified)
-	Started     string `json:"started"`
-	Finished    string `json:"finished,omitempty"`
+	// Session is the ONNX Runtime settings that change time and memory
+	// (ort.SessionOptions.MemorySettings: "arena=on mem_pattern=off"); absent in
+	// folders written before it was recorded, whose sessions had memory patterns on.
+	Session    string `json:"session,omitempty"`
+	ORTVersion string `json:"ort_version"`
+	GoVersion  string `json:"go_version"`
+	Commit     string `json:"commit"` // the tomebench build's VCS revision ("+dirty" when modified)
+	Started    string `json:"started"`
+	Finished   string `json:"finished,omitempty"`
 }
 
 // Metrics are the image-quality numbers of a run (metrics.json), computed once every

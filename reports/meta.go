@@ -55,7 +55,15 @@ func Metadata(run *experiments.Run) []Field {
 		if e.GPU != "" {
 			s += ", GPU " + e.GPU
 		}
-		s += fmt.Sprintf("; provider %s, %d threads, ONNX Runtime %s, %s, tomebench %s", e.Provider, e.Threads, e.ORTVersion, e.GoVersion, orNone(e.Commit))
+		envThreads := "ONNX Runtime's default threads"
+		if e.Threads > 0 {
+			envThreads = fmt.Sprintf("%d threads", e.Threads)
+		}
+		s += fmt.Sprintf("; provider %s, %s, ONNX Runtime %s", e.Provider, envThreads, e.ORTVersion)
+		if e.Session != "" {
+			s += " (" + e.Session + ")"
+		}
+		s += fmt.Sprintf(", %s, tomebench %s", e.GoVersion, orNone(e.Commit))
 		s += fmt.Sprintf("; %s to %s", e.Started, orNone(e.Finished))
 		add("environment", "%s", s)
 	}

@@ -24,6 +24,7 @@ func environment(provider string, threads int) experiments.Environment {
 		MemoryBytes: measure.MemTotal(),
 		Provider:    provider,
 		Threads:     threads,
+		Session:     ort.SessionOptions{}.MemorySettings(),
 		ORTVersion:  ortVersion(),
 		GoVersion:   runtime.Version(),
 		Commit:      Commit(),

@@ -39,3 +39,18 @@ func TestMissingProviderLibs(t *testing.T) {
 		}
 	}
 }
+
+func TestMemorySettings(t *testing.T) {
+	for _, c := range []struct {
+		o    SessionOptions
+		want string
+	}{
+		{SessionOptions{}, "arena=on mem_pattern=off"},
+		{SessionOptions{MemPattern: true}, "arena=on mem_pattern=on"},
+		{SessionOptions{NoCPUArena: true, OptLevel: OptBasic}, "arena=off mem_pattern=off opt=basic"},
+	} {
+		if got := c.o.MemorySettings(); got != c.want {
+			t.Errorf("%+v: %q, want %q", c.o, got, c.want)
+		}
+	}
+}

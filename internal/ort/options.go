@@ -96,6 +96,24 @@ type SessionOptions struct {
 	GPUMemLimit int64
 }
 
+// MemorySettings describes the settings that change a session's time and memory,
+// for records: "arena=on mem_pattern=off" (and opt=LEVEL when not the default).
+// Runs and benchmarks record it so that their memory figures can be compared
+// across tomebench versions (memory patterns were on before they were turned off).
+func (o SessionOptions) MemorySettings() string {
+	onOff := func(b bool) string {
+		if b {
+			return "on"
+		}
+		return "off"
+	}
+	s := fmt.Sprintf("arena=%s mem_pattern=%s", onOff(!o.NoCPUArena), onOff(o.MemPattern))
+	if o.OptLevel != OptDefault {
+		s += " opt=" + o.OptLevel.String()
+	}
+	return s
+}
+
 // ErrProviderUnavailable is wrapped by the error from opening a session on
 // an execution provider that the loaded library lacks.
 var ErrProviderUnavailable = errors.New("ort: execution provider unavailable")

@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/tomebench/tomebench/internal/onnx"
-	"github.com/tomebench/tomebench/internal/onnx/onnxpb"
 )
 
 // plan finds the blocks of m and decides, block by block, what Patch does with
@@ -124,30 +123,13 @@ func checkDynamicTokens(m *onnx.Model, g *onnx.Graph, blk graphBlock, br BlockRe
 			if !ok || len(n.Input) <= i {
 				continue
 			}
-			shape, ok := constInt64s(m, g, n.Input[i])
+			shape, ok := m.ConstInt64s(g, n.Input[i])
 			if ok && len(shape) >= 2 && shape[1] == int64(br.N) {
 				return &FindError{blk.Scope, fmt.Sprintf("%s %s has the fixed shape %v with N = %d tokens; export the model with dynamic shapes (ToMe changes the token count)", n.OpType, n.Name, shape, br.N)}
 			}
 		}
 	}
 	return nil
-}
-
-// constInt64s returns the values of an int64 initializer or Constant output.
-func constInt64s(m *onnx.Model, g *onnx.Graph, v string) ([]int64, bool) {
-	var t *onnxpb.TensorProto
-	if t = g.Initializer(v); t == nil {
-		if p := g.Producer(v); p != nil && p.OpType == "Constant" {
-			if a := onnx.Attr(p, "value"); a != nil {
-				t = a.T
-			}
-		}
-	}
-	if t == nil || t.DataType != onnx.Int64 {
-		return nil, false
-	}
-	vals, err := m.Int64s(t)
-	return vals, err == nil
 }
 
 // A FixedLatentWarning says that Patch stated the UNet's latent size in its sample input,

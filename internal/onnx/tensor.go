@@ -149,6 +149,25 @@ func bytesToFloat32(t *onnxpb.TensorProto, b []byte) ([]float32, error) {
 	return nil, fmt.Errorf("onnx: tensor %q is %s, not a float tensor", t.Name, onnxpb.TensorProto_DataType(t.DataType))
 }
 
+// ConstInt64s returns the values of v when g (a graph of m) holds it as an int64
+// initializer or as the output of a Constant node: the shapes and axes the graph
+// rewrites read.
+func (m *Model) ConstInt64s(g *Graph, v string) ([]int64, bool) {
+	t := g.Initializer(v)
+	if t == nil {
+		if p := g.Producer(v); p != nil && p.OpType == "Constant" {
+			if a := Attr(p, "value"); a != nil {
+				t = a.T
+			}
+		}
+	}
+	if t == nil || t.DataType != Int64 {
+		return nil, false
+	}
+	vals, err := m.Int64s(t)
+	return vals, err == nil
+}
+
 // Int64s returns an integer tensor's values (INT64 or INT32) as int64.
 func (m *Model) Int64s(t *onnxpb.TensorProto) ([]int64, error) {
 	b, err := m.RawBytes(t)

@@ -69,10 +69,10 @@ func findAttn(m *onnx.Model, g *onnx.Graph, s tome.Site) (attnSite, error) {
 		if c.OpType != "Reshape" {
 			continue
 		}
-		if shape, ok := constInt64s(m, g, c.Input[1]); ok && len(shape) == 4 {
+		if shape, ok := m.ConstInt64s(g, c.Input[1]); ok && len(shape) == 4 {
 			a.heads = int(shape[2])
 		} else if p := g.Producer(c.Input[1]); p != nil && p.OpType == "Concat" && len(p.Input) == 4 {
-			if v, ok := constInt64s(m, g, p.Input[2]); ok && len(v) == 1 {
+			if v, ok := m.ConstInt64s(g, p.Input[2]); ok && len(v) == 1 {
 				a.heads = int(v[0])
 			}
 		}
@@ -142,21 +142,4 @@ func replaceCore(g *onnx.Graph, at attnSite, out string) {
 		}
 	}
 	g.Invalidate()
-}
-
-// constInt64s returns the values of an int64 initializer or Constant output.
-func constInt64s(m *onnx.Model, g *onnx.Graph, v string) ([]int64, bool) {
-	var t *onnxpb.TensorProto
-	if t = g.Initializer(v); t == nil {
-		if p := g.Producer(v); p != nil && p.OpType == "Constant" {
-			if a := onnx.Attr(p, "value"); a != nil {
-				t = a.T
-			}
-		}
-	}
-	if t == nil || t.DataType != onnx.Int64 {
-		return nil, false
-	}
-	vals, err := m.Int64s(t)
-	return vals, err == nil
 }

@@ -188,7 +188,7 @@ func keyValueReaders(m *onnx.Model, g *onnx.Graph, s tome.Site) ([]*onnxpb.NodeP
 		if n.OpType != "Reshape" && n.OpType != "Expand" {
 			continue
 		}
-		if shape, ok := constInt64s(m, g, n.Input[1]); ok && len(shape) >= 2 && shape[1] == int64(s.N) {
+		if shape, ok := m.ConstInt64s(g, n.Input[1]); ok && len(shape) >= 2 && shape[1] == int64(s.N) {
 			return nil, &FindError{s.Scope, fmt.Sprintf("%s %s has the fixed shape %v with N = %d tokens; export the model with dynamic shapes", n.OpType, n.Name, shape, s.N)}
 		}
 	}
@@ -228,23 +228,6 @@ func timestepInput(g *onnx.Graph) (string, error) {
 		}
 	}
 	return "", errors.New("todo: the timestep switch needs the UNet's timestep input (named timestep, timesteps or t); none found")
-}
-
-// constInt64s returns the values of an int64 initializer or Constant output.
-func constInt64s(m *onnx.Model, g *onnx.Graph, v string) ([]int64, bool) {
-	var t *onnxpb.TensorProto
-	if t = g.Initializer(v); t == nil {
-		if p := g.Producer(v); p != nil && p.OpType == "Constant" {
-			if a := onnx.Attr(p, "value"); a != nil {
-				t = a.T
-			}
-		}
-	}
-	if t == nil || t.DataType != onnx.Int64 {
-		return nil, false
-	}
-	vals, err := m.Int64s(t)
-	return vals, err == nil
 }
 
 func int64s(v []int) []int64 {

@@ -240,3 +240,37 @@ func (d *decoder) floatIn(n *yaml.Node, key string, lo, hi float64) float64 {
 	}
 	return x
 }
+
+// intsOf reads m's key k (one value or a list; path names m in errors) as ints in
+// [lo, hi]; []int{def} when k is absent. Sweep entries take every option as a list.
+func (d *decoder) intsOf(m mapping, path, k string, lo, hi, def int) []int {
+	v := m.get(k)
+	if v == nil {
+		return []int{def}
+	}
+	var r []int
+	d.list(v, path+"."+k, func(x *yaml.Node, kk string) { r = append(r, d.intIn(x, kk, lo, hi)) })
+	return r
+}
+
+// floatsOf is intsOf for floats in [lo, hi].
+func (d *decoder) floatsOf(m mapping, path, k string, lo, hi, def float64) []float64 {
+	v := m.get(k)
+	if v == nil {
+		return []float64{def}
+	}
+	var r []float64
+	d.list(v, path+"."+k, func(x *yaml.Node, kk string) { r = append(r, d.floatIn(x, kk, lo, hi)) })
+	return r
+}
+
+// boolsOf is intsOf for booleans.
+func (d *decoder) boolsOf(m mapping, path, k string, def bool) []bool {
+	v := m.get(k)
+	if v == nil {
+		return []bool{def}
+	}
+	var r []bool
+	d.list(v, path+"."+k, func(x *yaml.Node, kk string) { r = append(r, d.bool(x, kk)) })
+	return r
+}

@@ -34,24 +34,8 @@ func (d *decoder) otherMethod(e *yaml.Node, key string, se *SweepEntry) {
 	if d.err != nil {
 		return
 	}
-	ints := func(k string, lo, hi, def int) []int {
-		v := m.get(k)
-		if v == nil {
-			return []int{def}
-		}
-		var r []int
-		d.list(v, key+"."+k, func(x *yaml.Node, kk string) { r = append(r, d.intIn(x, kk, lo, hi)) })
-		return r
-	}
-	floats := func(k string, lo, hi, def float64) []float64 {
-		v := m.get(k)
-		if v == nil {
-			return []float64{def}
-		}
-		var r []float64
-		d.list(v, key+"."+k, func(x *yaml.Node, kk string) { r = append(r, d.floatIn(x, kk, lo, hi)) })
-		return r
-	}
+	ints := func(k string, lo, hi, def int) []int { return d.intsOf(m, key, k, lo, hi, def) }
+	floats := func(k string, lo, hi, def float64) []float64 { return d.floatsOf(m, key, k, lo, hi, def) }
 	switch se.Method {
 	case MethodToDo:
 		se.Factor = ints("factor", 1, 16, 2)

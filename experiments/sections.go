@@ -340,24 +340,8 @@ func (d *decoder) sweep(n *yaml.Node) []SweepEntry {
 				return out
 			}
 		}
-		ints := func(k string, lo, hi, def int) []int {
-			v := m.get(k)
-			if v == nil {
-				return []int{def}
-			}
-			var r []int
-			d.list(v, key+"."+k, func(x *yaml.Node, kk string) { r = append(r, d.intIn(x, kk, lo, hi)) })
-			return r
-		}
-		bools := func(k string, def bool) []bool {
-			v := m.get(k)
-			if v == nil {
-				return []bool{def}
-			}
-			var r []bool
-			d.list(v, key+"."+k, func(x *yaml.Node, kk string) { r = append(r, d.bool(x, kk)) })
-			return r
-		}
+		ints := func(k string, lo, hi, def int) []int { return d.intsOf(m, key, k, lo, hi, def) }
+		bools := func(k string, def bool) []bool { return d.boolsOf(m, key, k, def) }
 		se.SX = ints("sx", 1, 64, 2)
 		se.SY = ints("sy", 1, 64, 2)
 		se.MaxDownsample = ints("max_downsample", 1, 8, 1)

@@ -29,46 +29,7 @@ var tinyPipeline = filepath.Join(fixtures, "pipeline", "tiny_pipeline")
 // it); every other file is a copy, so that tests may edit it.
 func fixtureONNXFolder(t *testing.T) string {
 	t.Helper()
-	dir := t.TempDir()
-	links := map[string]string{
-		"text_encoder/model.onnx": filepath.Join(fixtures, "pipeline/text_encoder/onnx/model.onnx"),
-		"unet/model.onnx":         filepath.Join(fixtures, "unet/tiny-sd15/onnx/model.onnx"),
-		"vae_decoder/model.onnx":  filepath.Join(fixtures, "pipeline/vae/vae_decoder/model.onnx"),
-	}
-	copies := map[string]string{
-		"unet/config.json":                  "unet/config.json",
-		"vae_decoder/config.json":           "vae/config.json",
-		"tokenizer/vocab.json":              "tokenizer/vocab.json",
-		"tokenizer/merges.txt":              "tokenizer/merges.txt",
-		"tokenizer/tokenizer_config.json":   "tokenizer/tokenizer_config.json",
-		"tokenizer/special_tokens_map.json": "tokenizer/special_tokens_map.json",
-		"scheduler/scheduler_config.json":   "scheduler/scheduler_config.json",
-	}
-	for rel, target := range links {
-		abs, err := filepath.Abs(target)
-		if err != nil {
-			t.Fatal(err)
-		}
-		mkParent(t, filepath.Join(dir, rel))
-		if err := os.Symlink(abs, filepath.Join(dir, rel)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for rel, src := range copies {
-		data, err := os.ReadFile(filepath.Join(tinyPipeline, src))
-		if err != nil {
-			t.Fatal(err)
-		}
-		mkParent(t, filepath.Join(dir, rel))
-		if err := os.WriteFile(filepath.Join(dir, rel), data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	index := `{"_class_name": "OnnxStableDiffusionPipeline", "_diffusers_version": "0.19.3"}`
-	if err := os.WriteFile(filepath.Join(dir, "model_index.json"), []byte(index), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return dir
+	return testutil.TinyONNXPipeline(t, fixtures)
 }
 
 func mkParent(t *testing.T, path string) {

@@ -24,11 +24,7 @@ func Metadata(run *experiments.Run) []Field {
 		attention = p.Model.Attention + " attention"
 	}
 	add("model", "%s, identity %s, %s, %s", p.Model.Path, orNone(p.Model.Identity), p.Model.Precision, attention)
-	threads := "ONNX Runtime's default threads"
-	if p.Model.Threads > 0 {
-		threads = fmt.Sprintf("%d threads", p.Model.Threads)
-	}
-	add("execution", "provider %s, %s", p.Model.Provider, threads)
+	add("execution", "provider %s, %s", p.Model.Provider, threadsText(p.Model.Threads))
 	g := p.Generation
 	add("generation", "%d×%d, %d steps of %s, guidance %g, batch size %d, seed %d (image j: seed %d+j)",
 		g.Width, g.Height, g.Steps, g.Scheduler, g.Guidance, g.BatchSize, g.Seed, g.Seed)
@@ -55,11 +51,7 @@ func Metadata(run *experiments.Run) []Field {
 		if e.GPU != "" {
 			s += ", GPU " + e.GPU
 		}
-		envThreads := "ONNX Runtime's default threads"
-		if e.Threads > 0 {
-			envThreads = fmt.Sprintf("%d threads", e.Threads)
-		}
-		s += fmt.Sprintf("; provider %s, %s, ONNX Runtime %s", e.Provider, envThreads, e.ORTVersion)
+		s += fmt.Sprintf("; provider %s, %s, ONNX Runtime %s", e.Provider, threadsText(e.Threads), e.ORTVersion)
 		if e.Session != "" {
 			s += " (" + e.Session + ")"
 		}
@@ -68,6 +60,14 @@ func Metadata(run *experiments.Run) []Field {
 		add("environment", "%s", s)
 	}
 	return f
+}
+
+// threadsText names an intra-op thread count; 0 is ONNX Runtime's default.
+func threadsText(n int) string {
+	if n > 0 {
+		return fmt.Sprintf("%d threads", n)
+	}
+	return "ONNX Runtime's default threads"
 }
 
 func orNone(s string) string {
